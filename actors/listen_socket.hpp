@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/expected.hpp>
+
+namespace pss {
+
+/// A listening TCP socket, opened before its server broker exists so that
+/// a port in use or a bad address is an error for the caller, not a dead
+/// broker.
+struct listen_socket {
+  /// The non-blocking, close-on-exec descriptor.
+  int fd = -1;
+  /// The port it really listens on (the OS's pick when asked for 0).
+  uint16_t port = 0;
+};
+
+/// The original's listen backlog: clients beyond `Max` wait here.
+constexpr int listen_backlog = 4096;
+
+/// Opens a socket listening on `address` (empty: every IPv4 interface, as
+/// the original) and `port` with SO_REUSEADDR and `listen_backlog`. Errors:
+/// `address_in_use`, `bind_failed` (with the system's reason).
+caf::expected<listen_socket> open_listen_socket(const std::string& address,
+                                                uint16_t port);
+
+/// Closes a socket that will not be handed to a broker.
+void close_listen_socket(listen_socket& sock);
+
+/// Sets TCP_NODELAY and SO_KEEPALIVE on a connected socket; failures are
+/// harmless (the session simply runs without them) and ignored.
+void tune_connection(int fd, bool nodelay, bool keepalive);
+
+} // namespace pss

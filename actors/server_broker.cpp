@@ -1,0 +1,188 @@
+#include "server_broker.hpp"
+
+#include <caf/exit_reason.hpp>
+#include <caf/io/receive_policy.hpp>
+#include <caf/send.hpp>
+
+#include "broker_cleanup.hpp"
+#include "listen_socket.hpp"
+#include "pss/atoms.hpp"
+#include "pss/log.hpp"
+
+namespace pss {
+
+namespace {
+
+int32_t session_count(const server_state& st) {
+  return static_cast<int32_t>(st.children.size());
+}
+
+void publish_counts(server_state& st) {
+  st.counters->num.store(session_count(st), std::memory_order_relaxed);
+  st.counters->max.store(st.max, std::memory_order_relaxed);
+}
+
+// Pauses or resumes the doorman so that it accepts only while Num < Max;
+// clients beyond Max wait in the kernel's listen backlog.
+void update_accepting(server_broker* self) {
+  auto& st = self->state;
+  st.gate.set_active(session_count(st) < st.max);
+}
+
+void start_session(server_broker* self, caf::io::connection_handle hdl) {
+  auto& st = self->state;
+  // In CAF's default multiplexer a connection handle's id is its socket.
+  tune_connection(static_cast<int>(hdl.id()), st.config->options.nodelay,
+                  st.config->options.keepalive);
+  auto peer
+      = self->remote_addr(hdl) + ":" + std::to_string(self->remote_port(hdl));
+  auto stats = std::make_shared<session_stats>();
+  // Starts reading now, in the accept's I/O-loop turn, not in the session's
+  // first turn: CAF 0.17 cancels a socket registration that is undone in
+  // the turn that made it, and then leaks the socket's I/O object. A session
+  // that ends (or pauses reading) at once would do exactly that.
+  self->configure_read(
+      hdl, caf::io::receive_policy::at_most(st.config->options.read_buffer));
+  auto child = self->fork(start_child, hdl, st.config, peer, stats);
+  self->monitor(child);
+  st.children.emplace(child.id(), child_record{child, std::move(peer),
+                                               std::chrono::steady_clock::now(),
+                                               std::move(stats)});
+  publish_counts(st);
+}
+
+void on_new_connection(server_broker* self, caf::io::connection_handle hdl) {
+  auto& st = self->state;
+  if (st.gate.quitting()) {
+    self->close(hdl);
+    return;
+  }
+  if (session_count(st) < st.max && st.waiting.empty()) {
+    start_session(self, hdl);
+  } else {
+    self->halt(hdl);
+    st.waiting.push_back(hdl);
+  }
+  update_accepting(self);
+}
+
+void on_session_down(server_broker* self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  auto i = st.children.find(msg.source.id());
+  if (i == st.children.end())
+    return;
+  if (!is_clean_exit(msg.reason))
+    log(log_level::warning, st.config->server_name,
+        "session " + std::to_string(msg.source.id()) + " (" + i->second.peer
+            + ") ended: " + describe(msg.reason));
+  st.children.erase(i);
+  while (session_count(st) < st.max && !st.waiting.empty()) {
+    auto hdl = st.waiting.front();
+    st.waiting.pop_front();
+    start_session(self, hdl);
+  }
+  publish_counts(st);
+  update_accepting(self);
+}
+
+std::vector<child_info> list_children(const server_state& st) {
+  auto now = std::chrono::steady_clock::now();
+  std::vector<child_info> result;
+  result.reserve(st.children.size());
+  for (auto& entry : st.children) {
+    auto& rec = entry.second;
+    child_info info;
+    info.session = rec.session;
+    info.id = entry.first;
+    info.peer = rec.peer;
+    info.age_ms = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - rec.started)
+            .count());
+    info.bytes_in = rec.stats->bytes_in.load(std::memory_order_relaxed);
+    info.bytes_out = rec.stats->bytes_out.load(std::memory_order_relaxed);
+    info.packets_in = rec.stats->packets_in.load(std::memory_order_relaxed);
+    info.packets_out = rec.stats->packets_out.load(std::memory_order_relaxed);
+    result.push_back(std::move(info));
+  }
+  std::sort(
+      result.begin(), result.end(),
+      [](const child_info& x, const child_info& y) { return x.id < y.id; });
+  return result;
+}
+
+} // namespace
+
+server_state::~server_state() {
+  for (auto& entry : children)
+    caf::anon_send_exit(entry.second.session, caf::exit_reason::user_shutdown);
+}
+
+caf::behavior cold_start(server_broker* self, cold_start_args args) {
+  drain_mailbox_on_exit(self);
+  auto& st = self->state;
+  auto cfg = std::make_shared<session_config>();
+  cfg->server_name = args.name;
+  cfg->server = caf::actor_cast<caf::actor>(self);
+  cfg->packet = args.packet;
+  cfg->packet_limit = effective_packet_limit(args.packet, args.packet_size);
+  cfg->options = args.options;
+  cfg->fun = std::move(args.fun);
+  st.config = std::move(cfg);
+  st.counters = std::move(args.counters);
+  st.port = args.port;
+  st.max = args.max;
+  st.parent = std::move(args.parent);
+  st.doorman = self->add_doorman(args.listen_fd);
+  st.gate.init(self, st.doorman, true);
+  publish_counts(st);
+  if (st.parent)
+    self->monitor(st.parent);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& st = self->state;
+    if (st.parent && msg.source == st.parent) {
+      log(log_level::info, st.config->server_name,
+          "parent ended (" + describe(msg.reason) + "): stopping");
+      st.gate.quit(caf::exit_reason::user_shutdown);
+      return;
+    }
+    on_session_down(self, msg);
+  });
+  // Stop requests arrive as exit messages; the gate ends the server once its
+  // doorman is settled in the I/O loop.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    if (msg.reason)
+      self->state.gate.quit(std::move(msg.reason));
+  });
+  log(log_level::info, st.config->server_name,
+      "listening on port " + std::to_string(st.port) + ", max "
+          + std::to_string(st.max) + ", packet " + to_string(args.packet));
+  return {
+      [self](const caf::io::new_connection_msg& msg) {
+        on_new_connection(self, msg.handle);
+      },
+      [self](const caf::io::connection_closed_msg& msg) {
+        // Only connections still waiting for a slot belong to the server.
+        auto& waiting = self->state.waiting;
+        waiting.erase(std::remove(waiting.begin(), waiting.end(), msg.handle),
+                      waiting.end());
+      },
+      [](const caf::io::new_data_msg&) {
+        // Waiting connections are halted; nothing to read here.
+      },
+      [self](const caf::io::acceptor_closed_msg&) {
+        log(log_level::error, self->state.config->server_name,
+            "listening socket closed: stopping");
+        self->state.gate.quit(
+            caf::make_error(error::bind_failed, "listening socket closed"));
+      },
+      [self](settle_atom) { self->state.gate.on_settled(); },
+      [self](status_atom) {
+        auto& st = self->state;
+        return status{session_count(st), st.max};
+      },
+      [self](children_atom) { return list_children(self->state); },
+      [self](port_atom) { return self->state.port; },
+  };
+}
+
+} // namespace pss

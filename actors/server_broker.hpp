@@ -1,0 +1,87 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <caf/io/accept_handle.hpp>
+#include <caf/io/broker.hpp>
+
+#include "pss/options.hpp"
+#include "pss/server_info.hpp"
+#include "servant_gate.hpp"
+#include "session_broker.hpp"
+
+namespace pss {
+
+/// Counters of one server, written by the server and read by the registry
+/// (for `servers` lists) without a message round trip.
+struct server_counters {
+  std::atomic<int32_t> num{0};
+  std::atomic<int32_t> max{0};
+};
+
+/// Everything the original's cold_start/7 took, plus the listening socket
+/// that the registry opened for it.
+struct cold_start_args {
+  /// Stops the server when it terminates (the original's link to Parent).
+  caf::actor parent;
+  /// Registered name.
+  std::string name;
+  /// The listening socket (owned by the server from now on).
+  int listen_fd = -1;
+  /// The port it listens on.
+  uint16_t port = 0;
+  /// Most sessions at once.
+  int32_t max = 1;
+  /// The session function.
+  session_function fun;
+  /// Framing and packet limit.
+  packet_type packet = packet_type::raw;
+  /// The original's PacketSize.
+  uint32_t packet_size = 0;
+  /// Session tuning.
+  session_options options;
+  /// Shared with the registry.
+  std::shared_ptr<server_counters> counters;
+};
+
+/// One running session, as its server tracks it.
+struct child_record {
+  caf::actor session;
+  std::string peer;
+  std::chrono::steady_clock::time_point started;
+  std::shared_ptr<session_stats> stats;
+};
+
+/// The state of a server broker: its doorman, its sessions and its limit.
+struct server_state {
+  /// Stops every session still running, whatever ended the server.
+  ~server_state();
+
+  std::shared_ptr<session_config> config;
+  std::shared_ptr<server_counters> counters;
+  caf::io::accept_handle doorman;
+  /// Pauses the doorman at Max and resumes it below; ends the server.
+  servant_gate<caf::io::accept_handle> gate;
+  uint16_t port = 0;
+  int32_t max = 1;
+  caf::actor parent;
+  std::unordered_map<caf::actor_id, child_record> children;
+  /// Connections accepted while every slot was taken (the doorman is halted
+  /// at Max, so this only holds the odd straggler); served in order.
+  std::deque<caf::io::connection_handle> waiting;
+};
+
+/// A managed server: a broker that owns the listening socket.
+using server_broker = caf::io::stateful_broker<server_state>;
+
+/// The original's cold_start/7: the server broker's start. Takes over the
+/// listening socket and serves sessions until stopped.
+caf::behavior cold_start(server_broker* self, cold_start_args args);
+
+} // namespace pss

@@ -1,0 +1,31 @@
+#include "pss/options.hpp"
+
+namespace pss {
+
+std::string default_server_name(uint16_t port) {
+  return "picoSocketServer_" + std::to_string(port);
+}
+
+caf::error validate(const server_spec& spec) {
+  auto invalid = [](std::string what) {
+    return caf::make_error(error::invalid_argument, std::move(what));
+  };
+  if (spec.max < 1)
+    return invalid("max must be at least 1, not " + std::to_string(spec.max));
+  auto packet = spec.packet ? *spec.packet : packet_type::raw;
+  if (spec.packet_size > max_payload(packet))
+    return invalid("packet-size " + std::to_string(spec.packet_size)
+                   + " exceeds what packet " + to_string(packet)
+                   + " can carry (" + std::to_string(max_payload(packet))
+                   + ")");
+  if (spec.session.read_buffer == 0)
+    return invalid("read buffer must be at least 1 byte");
+  if (spec.session.write_high_water == 0)
+    return invalid("write high-water mark must be at least 1 byte");
+  if (spec.session.write_limit != 0
+      && spec.session.write_limit < spec.session.write_high_water)
+    return invalid("write limit must not be below the high-water mark");
+  return caf::none;
+}
+
+} // namespace pss

@@ -1,0 +1,277 @@
+#include "session_broker.hpp"
+
+#include <exception>
+
+#include <sys/socket.h>
+
+#include <caf/exit_reason.hpp>
+#include <caf/io/receive_policy.hpp>
+#include <caf/make_message.hpp>
+
+#include "broker_cleanup.hpp"
+#include "pss/atoms.hpp"
+#include "pss/log.hpp"
+
+namespace pss {
+
+namespace {
+
+// Exceptions thrown by handlers that CAF itself invokes (messages other than
+// packets) end the session the same way as those thrown while dispatching
+// packets: with `session_failed` and the exception's text.
+caf::error exception_to_error(std::exception_ptr& eptr) {
+  try {
+    std::rethrow_exception(eptr);
+  } catch (const std::exception& e) {
+    return caf::make_error(error::session_failed, std::string{e.what()});
+  } catch (...) {
+    return caf::make_error(error::session_failed,
+                           std::string{"unknown exception"});
+  }
+}
+
+} // namespace
+
+void session_state::init(caf::io::broker* self, caf::io::connection_handle hdl,
+                         std::shared_ptr<const session_config> cfg,
+                         std::string peer,
+                         std::shared_ptr<session_stats> stats) {
+  self_ = self;
+  hdl_ = hdl;
+  cfg_ = std::move(cfg);
+  peer_ = std::move(peer);
+  stats_ = std::move(stats);
+  decoder_.reset(new frame_decoder(cfg_->packet, cfg_->packet_limit));
+  packet_msg_ = caf::make_message(packet{});
+  last_read_ = clock::now();
+  gate_.init(self_, hdl_, false);
+  // The server may have paused this connection while all slots were taken.
+  self_->trigger(hdl_);
+  if (cfg_->options.idle_timeout_ms > 0)
+    schedule_idle_check(
+        std::chrono::milliseconds(cfg_->options.idle_timeout_ms));
+}
+
+caf::behavior session_state::make_behavior(caf::behavior user_handlers) {
+  handlers_ = std::move(user_handlers);
+  caf::message_handler io_handlers{
+      [this](caf::io::new_data_msg& msg) { on_data(msg); },
+      [this](const caf::io::connection_closed_msg&) { on_closed(); },
+      [this](const caf::io::data_transferred_msg& msg) { on_transferred(msg); },
+      [this](idle_atom) { on_idle_check(); },
+      [this](send_atom, const std::string& payload) -> caf::result<void> {
+        if (auto err = send(payload))
+          return err;
+        return caf::unit;
+      },
+      [this](close_atom) { close(); },
+      [this](settle_atom) { on_settled(); },
+  };
+  return io_handlers.or_else(handlers_);
+}
+
+void session_state::on_data(caf::io::new_data_msg& msg) {
+  if (ending_)
+    return;
+  last_read_ = clock::now();
+  session_stats::bump(stats_->bytes_in, msg.buf.size());
+  in_read_ = true;
+  auto err = decoder_->feed(
+      msg.buf.data(), msg.buf.size(),
+      [this](const char* data, size_t size) { dispatch(data, size); });
+  in_read_ = false;
+  flush();
+  if (err)
+    fail(std::move(err));
+}
+
+void session_state::on_closed() {
+  if (ending_)
+    return;
+  in_read_ = true;
+  auto err = decoder_->finish(
+      [this](const char* data, size_t size) { dispatch(data, size); });
+  in_read_ = false;
+  if (err) {
+    fail(std::move(err));
+    return;
+  }
+  // The original's `socket_closed`: a clean end.
+  end(caf::exit_reason::normal);
+}
+
+void session_state::dispatch(const char* data, size_t size) {
+  if (ending_)
+    return;
+  session_stats::bump(stats_->packets_in, 1);
+  packet_msg_.force_unshare();
+  auto& pkt = packet_msg_.get_mutable_as<packet>(0);
+  pkt.data.assign(data, size);
+  // Hold the handlers: one of them may call become() and replace them.
+  auto current = handlers_;
+  try {
+    if (!current(packet_msg_) && !warned_unhandled_) {
+      warned_unhandled_ = true;
+      log(log_level::warning, cfg_->server_name,
+          "session " + std::to_string(self_->id()) + " (" + peer_
+              + ") has no handler for pss::packet; packets are dropped");
+    }
+  } catch (...) {
+    auto eptr = std::current_exception();
+    fail(exception_to_error(eptr));
+  }
+}
+
+caf::error session_state::send(caf::string_view payload) {
+  if (ending_)
+    return caf::none;
+  auto& buf = self_->wr_buf(hdl_);
+  auto before = buf.size();
+  if (auto err
+      = append_frame(buf, cfg_->packet, payload.data(), payload.size()))
+    return err;
+  session_stats::bump(stats_->bytes_out, buf.size() - before);
+  session_stats::bump(stats_->packets_out, 1);
+  // Inside a read, every packet's reply goes out in one write at its end.
+  if (in_read_)
+    unflushed_ = true;
+  else
+    flush();
+  return caf::none;
+}
+
+size_t session_state::write_limit() const {
+  auto& opts = cfg_->options;
+  return opts.write_limit != 0 ? opts.write_limit
+                               : size_t{16} * opts.write_high_water;
+}
+
+void session_state::flush() {
+  unflushed_ = false;
+  self_->flush(hdl_);
+  // After a flush, wr_buf holds only what queues behind a write the peer
+  // has not taken yet: the measure of a peer that does not read.
+  auto queued = self_->wr_buf(hdl_).size();
+  if (queued > write_limit()) {
+    fail(
+        caf::make_error(error::send_buffer_full,
+                        std::to_string(queued) + " bytes queued for " + peer_));
+    return;
+  }
+  if (queued > cfg_->options.write_high_water && gate_.active()) {
+    gate_.set_active(false);
+    self_->ack_writes(hdl_, true);
+  }
+}
+
+void session_state::on_transferred(const caf::io::data_transferred_msg& msg) {
+  if (!gate_.active() && msg.remaining <= cfg_->options.write_high_water / 2) {
+    self_->ack_writes(hdl_, false);
+    gate_.set_active(true);
+  }
+}
+
+void session_state::schedule_idle_check(clock::duration after) {
+  self_->delayed_send(self_, after, idle_atom::value);
+}
+
+void session_state::on_idle_check() {
+  if (ending_)
+    return;
+  auto timeout = std::chrono::milliseconds(cfg_->options.idle_timeout_ms);
+  auto idle = clock::now() - last_read_;
+  if (idle >= timeout) {
+    fail(caf::make_error(
+        error::timeout, "idle for " + std::to_string(timeout.count()) + " ms"));
+    return;
+  }
+  schedule_idle_check(timeout - idle);
+}
+
+void session_state::close() {
+  if (ending_)
+    return;
+  self_->flush(hdl_);
+  end(caf::exit_reason::normal);
+}
+
+void session_state::end(caf::error reason) {
+  ending_ = true;
+  gate_.quit(std::move(reason));
+}
+
+void session_state::on_exit_request(caf::error reason) {
+  if (!reason || ending_)
+    return;
+  end(std::move(reason));
+}
+
+void session_state::fail(caf::error reason) {
+  if (ending_)
+    return;
+  // CAF closes a connection gracefully: it writes what is queued, sends FIN
+  // and keeps the socket until the peer closes too. A peer that stopped
+  // reading or went silent may never do either, so for those two reasons
+  // the connection is aborted instead (while the scribe, and so the
+  // descriptor, is still ours).
+  if (reason == error::send_buffer_full || reason == error::timeout)
+    ::shutdown(static_cast<int>(hdl_.id()), SHUT_RDWR);
+  end(std::move(reason));
+}
+
+void session_state::become(caf::behavior handlers) {
+  self_->become(make_behavior(std::move(handlers)));
+}
+
+caf::actor session_state::handle() const {
+  return caf::actor_cast<caf::actor>(self_);
+}
+
+caf::io::broker* session_state::self() {
+  return self_;
+}
+
+const caf::actor& session_state::server() const {
+  return cfg_->server;
+}
+
+const std::string& session_state::server_name() const {
+  return cfg_->server_name;
+}
+
+const std::string& session_state::peer() const {
+  return peer_;
+}
+
+packet_type session_state::framing() const {
+  return cfg_->packet;
+}
+
+caf::behavior start_child(session_broker* self, caf::io::connection_handle hdl,
+                          std::shared_ptr<const session_config> cfg,
+                          std::string peer,
+                          std::shared_ptr<session_stats> stats) {
+  self->set_exception_handler(
+      [](caf::scheduled_actor*, std::exception_ptr& eptr) {
+        return exception_to_error(eptr);
+      });
+  drain_mailbox_on_exit(self);
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    self->state.on_exit_request(std::move(msg.reason));
+  });
+  auto& st = self->state;
+  auto fun = cfg->fun;
+  st.init(self, hdl, std::move(cfg), std::move(peer), std::move(stats));
+  caf::behavior user_handlers;
+  try {
+    user_handlers = fun(st);
+  } catch (...) {
+    auto eptr = std::current_exception();
+    st.fail(exception_to_error(eptr));
+    // Settle messages must still reach the gate before the session ends.
+    return {[self](settle_atom) { self->state.on_settled(); }};
+  }
+  return st.make_behavior(std::move(user_handlers));
+}
+
+} // namespace pss

@@ -1,0 +1,138 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/io/broker.hpp>
+#include <caf/io/connection_handle.hpp>
+#include <caf/message.hpp>
+
+#include "frame_decoder.hpp"
+#include "pss/options.hpp"
+#include "pss/session.hpp"
+#include "servant_gate.hpp"
+
+namespace pss {
+
+/// What every session of one server shares; made once by the server.
+struct session_config {
+  /// The server's registered name, for `session::server_name` and logs.
+  std::string server_name;
+  /// The server's actor.
+  caf::actor server;
+  /// The framing of every packet.
+  packet_type packet = packet_type::raw;
+  /// The largest packet accepted.
+  size_t packet_limit = 0;
+  /// Session tuning.
+  session_options options;
+  /// The user's session function.
+  session_function fun;
+};
+
+/// Live counters of one session: written only by the session, read by its
+/// server for `server_children` (relaxed atomics: a snapshot, not a fence).
+struct session_stats {
+  std::atomic<uint64_t> bytes_in{0};
+  std::atomic<uint64_t> bytes_out{0};
+  std::atomic<uint64_t> packets_in{0};
+  std::atomic<uint64_t> packets_out{0};
+
+  /// Adds `n` to a counter that only one thread writes (no locked add).
+  static void bump(std::atomic<uint64_t>& counter, uint64_t n) {
+    counter.store(counter.load(std::memory_order_relaxed) + n,
+                  std::memory_order_relaxed);
+  }
+};
+
+/// The state of a session actor, and the `pss::session` its handlers see.
+class session_state : public session {
+public:
+  using clock = std::chrono::steady_clock;
+
+  /// Binds the state to its broker and connection (called by start_child).
+  void init(caf::io::broker* self, caf::io::connection_handle hdl,
+            std::shared_ptr<const session_config> cfg, std::string peer,
+            std::shared_ptr<session_stats> stats);
+
+  /// Handles bytes from the peer: decode, dispatch, one flush per read.
+  void on_data(caf::io::new_data_msg& msg);
+
+  /// Handles the peer closing the connection.
+  void on_closed();
+
+  /// Handles the write progress reported while output is backed up.
+  void on_transferred(const caf::io::data_transferred_msg& msg);
+
+  /// Handles the idle-timeout check.
+  void on_idle_check();
+
+  /// Handles an exit message (the server stopping).
+  void on_exit_request(caf::error reason);
+
+  /// Handles the settle message of the reading gate.
+  void on_settled() {
+    gate_.on_settled();
+  }
+
+  /// The handlers the session function returned (packets go there).
+  caf::behavior& handlers() {
+    return handlers_;
+  }
+
+  // -- pss::session -----------------------------------------------------------
+
+  caf::error send(caf::string_view payload) override;
+  void close() override;
+  void fail(caf::error reason) override;
+  void become(caf::behavior handlers) override;
+  caf::actor handle() const override;
+  caf::io::broker* self() override;
+  const caf::actor& server() const override;
+  const std::string& server_name() const override;
+  const std::string& peer() const override;
+  packet_type framing() const override;
+
+  /// Wraps the session's handlers with pss's own (I/O, control messages).
+  caf::behavior make_behavior(caf::behavior user_handlers);
+
+private:
+  void dispatch(const char* data, size_t size);
+  void flush();
+  void schedule_idle_check(clock::duration after);
+  size_t write_limit() const;
+  void end(caf::error reason);
+
+  caf::io::broker* self_ = nullptr;
+  caf::io::connection_handle hdl_;
+  /// Pauses reading while the peer does not take our output; ends us.
+  servant_gate<caf::io::connection_handle> gate_;
+  std::shared_ptr<const session_config> cfg_;
+  std::shared_ptr<session_stats> stats_;
+  std::unique_ptr<frame_decoder> decoder_;
+  std::string peer_;
+  caf::behavior handlers_;
+  // One message reused for every packet: no allocation per packet unless a
+  // handler keeps the previous one (copy-on-write then detaches it).
+  caf::message packet_msg_;
+  clock::time_point last_read_;
+  bool in_read_ = false;
+  bool unflushed_ = false;
+  bool ending_ = false;
+  bool warned_unhandled_ = false;
+};
+
+/// A session actor: a broker that owns one connection.
+using session_broker = caf::io::stateful_broker<session_state>;
+
+/// The original's start_child/3: runs one session on the connection `hdl`
+/// its server forked off to it, with the server's shared `cfg`.
+caf::behavior start_child(session_broker* self, caf::io::connection_handle hdl,
+                          std::shared_ptr<const session_config> cfg,
+                          std::string peer,
+                          std::shared_ptr<session_stats> stats);
+
+} // namespace pss

@@ -1,0 +1,34 @@
+#include <caf/actor_system.hpp>
+#include <caf/group.hpp>
+#include <caf/io/broker.hpp>
+
+#include "handlers.hpp"
+#include "pss/atoms.hpp"
+
+namespace pss::handlers {
+
+handler chat() {
+  handler result;
+  result.summary = "line chat: every line goes to every session of the server";
+  result.default_packet = packet_type::line;
+  result.make_session = [](session& self) -> caf::behavior {
+    auto broker = self.self();
+    auto room
+        = broker->system().groups().get_local("pss.chat/" + self.server_name());
+    // Brokers lack CAF's join(); subscribe by hand and leave on exit, so
+    // that the room never holds on to a session that has ended.
+    auto* me = broker->ctrl();
+    room->subscribe(me);
+    broker->attach_functor([room, me] { room->unsubscribe(me); });
+    // Members receive `(send_atom, line)`, which every session already
+    // handles by sending the line to its peer.
+    return {
+        [&self, room](const packet& pkt) {
+          self.self()->send(room, send_atom::value, pkt.data);
+        },
+    };
+  };
+  return result;
+}
+
+} // namespace pss::handlers

@@ -1,0 +1,102 @@
+#include "node.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+
+#include "node_options.hpp"
+#include "pss/config.hpp"
+#include "pss/log.hpp"
+#include "pss/proc_socket_server.hpp"
+#include "pss/registry.hpp"
+
+namespace pss::node {
+
+namespace {
+
+/// Lines on stdout are an interface for scripts: one per event, flushed at
+/// once so that a reader on a pipe sees them as they happen.
+void print_event(const std::string& line) {
+  std::fputs(line.c_str(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+int startup_error(const std::string& what) {
+  std::fprintf(stderr, "pss-node: %s\n", what.c_str());
+  return exit_startup_failed;
+}
+
+// Signals are blocked in every thread (CAF's threads inherit the mask from
+// the main thread) and taken synchronously by sigwait in the main thread.
+sigset_t termination_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+int serve(caf::actor_system& sys, const node_options& opts,
+          handler_table handlers, const sigset_t& signals) {
+  auto reg = spawn_registry(sys, std::move(handlers));
+  auto fail = [&](const std::string& what) {
+    shutdown_registry(reg);
+    return startup_error(what);
+  };
+  if (opts.control) {
+    auto& ep = *opts.control;
+    auto port = sys.middleman().publish(reg, ep.port, ep.host.c_str(), true);
+    if (!port)
+      return fail("control endpoint " + ep.host + ":" + std::to_string(ep.port)
+                  + ": " + sys.render(port.error()));
+    print_event("control " + ep.host + ":" + std::to_string(*port));
+  }
+  for (auto& spec : opts.servers) {
+    auto info = start_handler_server(reg, spec);
+    if (!info)
+      return fail("server " + spec.handler
+                  + (spec.name.empty() ? "" : " (" + spec.name + ")") + ": "
+                  + describe(info.error()));
+    print_event("started " + info->name + " port=" + std::to_string(info->port)
+                + " max=" + std::to_string(info->max)
+                + " packet=" + to_string(info->packet));
+  }
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  log(log_level::info, "pss-node",
+      std::string{"received "}
+          + (signal_number == SIGINT ? "SIGINT" : "SIGTERM")
+          + ": stopping every server");
+  shutdown_registry(reg);
+  return 0;
+}
+
+} // namespace
+
+int run_node(int argc, const char* const* argv, handler_table handlers) {
+  auto parsed = parse_command_line(argc, argv);
+  if (!parsed.help.empty()) {
+    std::cout << parsed.help;
+    return 0;
+  }
+  if (!parsed.error.empty())
+    return startup_error(parsed.error);
+  for (auto& spec : parsed.options.servers)
+    if (handlers.find(spec.handler) == nullptr)
+      return startup_error("--server " + spec.handler + ": unknown handler '"
+                           + spec.handler + "'");
+  auto signals = termination_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  caf::actor_system_config cfg;
+  configure(cfg);
+  // CAF's own argument parsing is not used: pss-node's command line is ours.
+  caf::actor_system sys{cfg};
+  return serve(sys, parsed.options, std::move(handlers), signals);
+}
+
+} // namespace pss::node

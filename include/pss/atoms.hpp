@@ -1,0 +1,33 @@
+#pragma once
+
+#include <caf/atom.hpp>
+
+/// The atoms of pss's messages, all in one place. CAF 0.17 atoms hold at most
+/// ten characters; every one here is prefixed so that it cannot collide with
+/// an application's atoms on the same actors.
+namespace pss {
+
+/// Start a server (registry).
+using start_atom = caf::atom_constant<caf::atom("pss_start")>;
+/// Stop a server (registry).
+using stop_atom = caf::atom_constant<caf::atom("pss_stop")>;
+/// Ask for the port a server listens on.
+using port_atom = caf::atom_constant<caf::atom("pss_port")>;
+/// Ask for `{Num, Max}`.
+using status_atom = caf::atom_constant<caf::atom("pss_status")>;
+/// Ask for the sessions of a server.
+using children_atom = caf::atom_constant<caf::atom("pss_kids")>;
+/// Ask for every server of a registry.
+using list_atom = caf::atom_constant<caf::atom("pss_list")>;
+/// Stop every server and then the registry itself.
+using shutdown_atom = caf::atom_constant<caf::atom("pss_down")>;
+/// A session's idle-timeout check (internal).
+using idle_atom = caf::atom_constant<caf::atom("pss_idle")>;
+/// A socket pause or resume has settled (internal).
+using settle_atom = caf::atom_constant<caf::atom("pss_settle")>;
+/// Send a packet to the peer of a session, from any actor.
+using send_atom = caf::atom_constant<caf::atom("pss_send")>;
+/// Close a session after its pending output is written.
+using close_atom = caf::atom_constant<caf::atom("pss_close")>;
+
+} // namespace pss

@@ -1,0 +1,87 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/optional.hpp>
+
+#include "pss/framing.hpp"
+
+namespace pss {
+
+/// Tuning of each session of a server: what Erlang's `SpawnOpts` tuned for
+/// its session processes. The defaults suit many small sessions.
+struct session_options {
+  /// Bytes read from the socket at most per read call; also what one idle
+  /// session holds for reading.
+  uint32_t read_buffer = 1024;
+  /// Queued output (bytes the peer has not taken yet) above which the
+  /// session stops reading from its peer until the queue drains to half.
+  uint32_t write_high_water = 64 * 1024;
+  /// Queued output above which the session gives up on a peer that does not
+  /// read and ends with `send_buffer_full`; 0 means 16 x `write_high_water`.
+  uint32_t write_limit = 0;
+  /// A session that receives nothing for this long ends with reason
+  /// `timeout`; 0 disables the check.
+  uint32_t idle_timeout_ms = 0;
+  /// TCP_NODELAY on every session socket (the original sets it).
+  bool nodelay = true;
+  /// SO_KEEPALIVE on every session socket.
+  bool keepalive = false;
+};
+
+/// Everything that describes a server to start, except its session function:
+/// the part of a start request that can cross the network.
+struct server_spec {
+  /// Registered name; empty means `picoSocketServer_<port>`.
+  std::string name;
+  /// TCP port; 0 lets the OS pick a free one.
+  uint16_t port = 0;
+  /// Most sessions at once (`Max`); must be at least 1.
+  int32_t max = 1;
+  /// Framing of every packet, both directions; unset means the handler's
+  /// own framing (raw for a plain function).
+  caf::optional<packet_type> packet;
+  /// Largest packet accepted (`PacketSize`); 0 means the framing's maximum
+  /// (at most `default_packet_size_limit`).
+  uint32_t packet_size = 0;
+  /// Address to listen on; empty means every interface, as the original.
+  std::string bind_address;
+  /// Handler to run, by name, when the request comes without a function
+  /// (remote starts and pss-node); ignored otherwise.
+  std::string handler;
+  /// Session tuning.
+  session_options session;
+  /// When valid, the server stops when this actor terminates (the original
+  /// links the server to the process that started it).
+  caf::actor parent;
+};
+
+/// Name of an unnamed server listening on `port`: `picoSocketServer_<port>`.
+std::string default_server_name(uint16_t port);
+
+/// Returns an error when `spec` cannot describe a server (max < 1, a packet
+/// size beyond the framing, a zero read buffer...), and nothing otherwise.
+caf::error validate(const server_spec& spec);
+
+/// @relates session_options
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_options& x) {
+  return f(caf::meta::type_name("pss::session_options"), x.read_buffer,
+           x.write_high_water, x.write_limit, x.idle_timeout_ms, x.nodelay,
+           x.keepalive);
+}
+
+/// @relates server_spec
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, server_spec& x) {
+  return f(caf::meta::type_name("pss::server_spec"), x.name, x.port, x.max,
+           x.packet, x.packet_size, x.bind_address, x.handler, x.session,
+           x.parent);
+}
+
+} // namespace pss
