@@ -1,5 +1,7 @@
 #pragma once
 
+#include <vector>
+
 #include <caf/type_id.hpp>
 
 #include "pss/framing.hpp"
@@ -20,5 +22,7 @@ CAF_ADD_TYPE_ID(pss, (pss::server_ref))
 CAF_ADD_TYPE_ID(pss, (pss::status))
 CAF_ADD_TYPE_ID(pss, (pss::child_info))
 CAF_ADD_TYPE_ID(pss, (pss::server_info))
+CAF_ADD_TYPE_ID(pss, (std::vector<pss::child_info>))
+CAF_ADD_TYPE_ID(pss, (std::vector<pss::server_info>))
 
 CAF_END_TYPE_ID_BLOCK(pss)

@@ -1,0 +1,259 @@
+#include <csignal>
+#include <map>
+#include <sstream>
+
+#include <caf/io/middleman.hpp>
+
+#include <catch2/catch.hpp>
+
+#include "child_process.hpp"
+#include "loopback_client.hpp"
+#include "test_node.hpp"
+
+using namespace pss;
+using namespace pss::test;
+
+namespace {
+
+/// A pss-node child process and what its stdout announced.
+struct node_process {
+  explicit node_process(std::vector<std::string> args)
+      : proc(PSS_NODE_BINARY, std::move(args)) {
+    // nop
+  }
+
+  /// Reads the `control` line; returns the port, 0 if none came.
+  uint16_t read_control() {
+    auto line = read_line_starting(proc, "control ");
+    auto colon = line.rfind(':');
+    return colon == std::string::npos
+               ? 0
+               : static_cast<uint16_t>(std::stoi(line.substr(colon + 1)));
+  }
+
+  /// Reads one `started` line into `servers`; returns the whole line.
+  std::string read_started() {
+    auto line = read_line_starting(proc, "started ");
+    std::istringstream in{line};
+    std::string word;
+    std::string name;
+    in >> word >> name;
+    while (in >> word)
+      if (word.rfind("port=", 0) == 0)
+        servers[name] = static_cast<uint16_t>(std::stoi(word.substr(5)));
+    return line;
+  }
+
+  child_process proc;
+  std::map<std::string, uint16_t> servers;
+};
+
+caf::expected<registry_actor> connect_to(test_node& node, uint16_t port) {
+  return node.sys.middleman().remote_actor<registry_actor>("127.0.0.1", port);
+}
+
+} // namespace
+
+TEST_CASE("pss-node with no arguments serves echo on 9923 and control on "
+          "4242") {
+  node_process node{{}};
+  REQUIRE(node.proc.started());
+  CHECK(node.read_control() == 4242);
+  CHECK(node.read_started()
+        == "started picoSocketServer_9923 port=9923 max=1024 packet=0");
+  loopback_client client{9923};
+  REQUIRE(client.send("hello"));
+  CHECK(client.receive(5) == "hello");
+  node.proc.send_signal(SIGTERM);
+  CHECK(node.proc.wait_exit() == 0);
+}
+
+TEST_CASE("pss-node starts every --server, naming unnamed ones by port") {
+  node_process node{{"--control", "off", "--server", "echo,port=0,max=3",
+                     "--server=echo,name=framed,packet=4", "--server",
+                     "chat,port=0"}};
+  auto first = node.read_started();
+  auto second = node.read_started();
+  auto third = node.read_started();
+  REQUIRE(node.servers.size() == 3);
+  for (auto& kvp : node.servers)
+    if (kvp.first.rfind("picoSocketServer_", 0) == 0)
+      CHECK(kvp.first == "picoSocketServer_" + std::to_string(kvp.second));
+  CHECK(first.find(" max=3 packet=0") != std::string::npos);
+  CHECK(second.rfind("started framed port=", 0) == 0);
+  CHECK(second.find("packet=4") != std::string::npos);
+  CHECK(third.find("max=1024 packet=line") != std::string::npos);
+  loopback_client framed{node.servers["framed"]};
+  REQUIRE(framed.send_framed("abc", 4));
+  CHECK(framed.receive_framed(4) == "abc");
+  node.proc.send_signal(SIGINT);
+  CHECK(node.proc.wait_exit() == 0);
+}
+
+TEST_CASE("pss-node refuses bad starts with one line and status 2") {
+  // A port that is taken for the whole test.
+  test_node local;
+  auto taken = start_server(local.reg, 0, 1, echo_fn());
+  REQUIRE(taken);
+  auto taken_port = std::to_string(taken->port);
+  struct bad_start {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  std::vector<bad_start> cases{
+      {{"--server", "nosuch"}, "unknown handler 'nosuch'"},
+      {{"--server", "echo,max=0"}, "max must be between 1"},
+      {{"--server", "echo,port=x"}, "port must be a whole number"},
+      {{"--server", "echo,packet=5"}, "packet type must be"},
+      {{"--control", "off", "--server", "echo,port=" + taken_port},
+       "address_in_use"},
+      {{"--control", "off", "--server", "echo,bind=203.0.113.1"},
+       "bind_failed"},
+      {{"--control", "127.0.0.1:" + taken_port}, "control endpoint"},
+      {{"--control", "somewhere"}, "--control"},
+      {{"--frobnicate"}, "frobnicate"},
+  };
+  for (auto& x : cases) {
+    node_process node{x.args};
+    INFO(x.message);
+    CHECK(node.proc.wait_exit() == 2);
+    auto err = node.proc.stderr_text();
+    CHECK(err.find(x.message) != std::string::npos);
+    CHECK(err.find("pss-node: ") != std::string::npos);
+  }
+}
+
+TEST_CASE("pss-node that fails half-way leaves nothing listening") {
+  test_node local;
+  auto taken = start_server(local.reg, 0, 1, echo_fn());
+  REQUIRE(taken);
+  // Find a free port for the first server, then make the second one fail.
+  auto probe = start_server(local.reg, 0, 1, echo_fn());
+  REQUIRE(probe);
+  auto free_port = probe->port;
+  REQUIRE(!stop_server(local.reg, probe->port));
+  node_process node{{"--control", "off", "--server",
+                     "echo,port=" + std::to_string(free_port), "--server",
+                     "echo,port=" + std::to_string(taken->port)}};
+  CHECK(node.proc.wait_exit() == 2);
+  loopback_client client{free_port};
+  CHECK(!client.connected());
+}
+
+TEST_CASE("actors on another node control pss-node through its endpoint") {
+  node_process node{{"--control", "127.0.0.1:0", "--server",
+                     "echo,name=remote_echo,port=0,max=5"}};
+  auto control = node.read_control();
+  REQUIRE(control != 0);
+  node.read_started();
+  auto echo_port = node.servers["remote_echo"];
+  REQUIRE(echo_port != 0);
+  test_node here;
+  auto reg = connect_to(here, control);
+  REQUIRE(reg);
+  loopback_client client{echo_port};
+  REQUIRE(client.send("x"));
+  REQUIRE(client.receive(1) == "x");
+  SECTION("status, port and children") {
+    auto st = server_status(*reg, "remote_echo", timeout_ms{5000});
+    REQUIRE(st);
+    CHECK(st->num == 1);
+    CHECK(st->max == 5);
+    CHECK(*server_port(*reg, "remote_echo") == echo_port);
+    auto kids = server_children(*reg, echo_port, timeout_ms{5000});
+    REQUIRE(kids);
+    REQUIRE(kids->size() == 1);
+    CHECK(kids->front().peer.rfind("127.0.0.1:", 0) == 0);
+    // The session's handle crosses the network: message it from here.
+    caf::anon_send(kids->front().session, send_atom::value,
+                   std::string{"from afar"});
+    CHECK(client.receive(9) == "from afar");
+    CHECK(server_status(*reg, "nope").error() == error::retrylater);
+  }
+  SECTION("start, list and stop") {
+    server_spec spec;
+    spec.handler = "echo";
+    spec.name = "started_remotely";
+    spec.max = 2;
+    auto info = start_handler_server(*reg, spec, timeout_ms{5000});
+    REQUIRE(info);
+    CHECK(info->name == "started_remotely");
+    loopback_client second{info->port};
+    REQUIRE(second.send("y"));
+    CHECK(second.receive(1) == "y");
+    auto dup = start_handler_server(*reg, spec, timeout_ms{5000});
+    CHECK(dup.error() == error::already_started);
+    auto all = list_servers(*reg, timeout_ms{5000});
+    REQUIRE(all);
+    CHECK(all->size() == 2);
+    REQUIRE(!stop_server(*reg, "started_remotely"));
+    CHECK(second.wait_closed());
+    CHECK(!stop_server(*reg, "started_remotely"));
+    CHECK(list_servers(*reg)->size() == 1);
+  }
+  node.proc.send_signal(SIGTERM);
+  CHECK(node.proc.wait_exit() == 0);
+  CHECK(client.wait_closed());
+}
+
+TEST_CASE("chat delivers a line from one client to every client") {
+  node_process node{{"--control", "off", "--server", "chat,name=room"}};
+  node.read_started();
+  auto port = node.servers["room"];
+  loopback_client alice{port};
+  loopback_client bob{port};
+  loopback_client carol{port};
+  // Make sure all three sessions joined before anyone speaks.
+  for (auto* c : {&alice, &bob, &carol}) {
+    REQUIRE(c->send("ready\n"));
+    for (int i = 0; i < 3; ++i) {
+      auto line = c->receive_until("\n");
+      if (line == "ready\n")
+        break;
+    }
+  }
+  // Drain the other clients' "ready" lines still queued.
+  for (auto* c : {&alice, &bob, &carol})
+    while (!c->quiet_for(std::chrono::milliseconds(100)))
+      c->receive_until("\n");
+  REQUIRE(alice.send("hello all\n"));
+  CHECK(bob.receive_until("\n") == "hello all\n");
+  CHECK(carol.receive_until("\n") == "hello all\n");
+  CHECK(alice.receive_until("\n") == "hello all\n");
+}
+
+TEST_CASE("idle-timeout ends a silent session") {
+  node_process node{
+      {"--control", "off", "--server", "echo,name=idle,idle-timeout=300"}};
+  node.read_started();
+  loopback_client silent{node.servers["idle"]};
+  REQUIRE(silent.connected());
+  CHECK(silent.wait_closed());
+  CHECK(poll_until([&] {
+    return node.proc.stderr_text().find("timeout: idle for 300 ms")
+           != std::string::npos;
+  }));
+  node.proc.send_signal(SIGTERM);
+  CHECK(node.proc.wait_exit() == 0);
+}
+
+TEST_CASE("SIGTERM and SIGINT stop every server and session, exit 0") {
+  for (int sig : {SIGTERM, SIGINT}) {
+    node_process node{{"--control", "127.0.0.1:0", "--server", "echo,name=a",
+                       "--server", "echo,name=b"}};
+    node.read_control();
+    node.read_started();
+    node.read_started();
+    loopback_client a{node.servers["a"]};
+    loopback_client b{node.servers["b"]};
+    REQUIRE(a.send("1"));
+    REQUIRE(a.receive(1) == "1");
+    REQUIRE(b.connected());
+    node.proc.send_signal(sig);
+    CHECK(node.proc.wait_exit() == 0);
+    CHECK(a.wait_closed());
+    CHECK(b.wait_closed());
+    CHECK(node.proc.stderr_text().find("stopping every server")
+          != std::string::npos);
+  }
+}

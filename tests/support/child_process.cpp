@@ -1,0 +1,165 @@
+#include "child_process.hpp"
+
+#include <cerrno>
+#include <csignal>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace pss::test {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+int ms_left(clock::time_point until) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      until - clock::now());
+  return left.count() < 0 ? 0 : static_cast<int>(left.count());
+}
+
+} // namespace
+
+child_process::child_process(const std::string& program,
+                             std::vector<std::string> args) {
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0)
+    return;
+  // stderr goes to a file: a pipe nobody reads could fill up and block the
+  // child's logging.
+  char path[] = "/tmp/pss-test-stderr-XXXXXX";
+  stderr_fd_ = ::mkostemp(path, O_CLOEXEC);
+  if (stderr_fd_ < 0) {
+    ::close(out[0]);
+    ::close(out[1]);
+    return;
+  }
+  ::unlink(path);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, stderr_fd_, STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
+                                   O_RDONLY, 0);
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(program.c_str()));
+  for (auto& arg : args)
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  // The test process blocks signals in CAF's threads only; the child starts
+  // with a clean mask and default handlers.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGTERM);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  if (::posix_spawn(&pid_, program.c_str(), &actions, &attr, argv.data(),
+                    environ)
+      != 0)
+    pid_ = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  ::close(out[1]);
+  stdout_fd_ = out[0];
+}
+
+child_process::~child_process() {
+  if (pid_ > 0 && !exited_) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  if (stdout_fd_ >= 0)
+    ::close(stdout_fd_);
+  if (stderr_fd_ >= 0)
+    ::close(stderr_fd_);
+}
+
+bool child_process::read_line(std::string& line,
+                              std::chrono::milliseconds deadline) {
+  auto until = clock::now() + deadline;
+  for (;;) {
+    auto newline = stdout_buf_.find('\n');
+    if (newline != std::string::npos) {
+      line = stdout_buf_.substr(0, newline);
+      stdout_buf_.erase(0, newline + 1);
+      return true;
+    }
+    pollfd pfd{stdout_fd_, POLLIN, 0};
+    auto rc = ::poll(&pfd, 1, ms_left(until));
+    if (rc < 0 && errno == EINTR)
+      continue;
+    if (rc <= 0)
+      return false;
+    char buf[4096];
+    auto n = ::read(stdout_fd_, buf, sizeof(buf));
+    if (n <= 0)
+      return false;
+    stdout_buf_.append(buf, static_cast<size_t>(n));
+  }
+}
+
+void child_process::send_signal(int signal) {
+  if (pid_ > 0 && !exited_)
+    ::kill(pid_, signal);
+}
+
+int child_process::wait_exit(std::chrono::milliseconds deadline) {
+  if (exited_)
+    return exit_status_;
+  auto until = clock::now() + deadline;
+  for (;;) {
+    int status = 0;
+    auto rc = ::waitpid(pid_, &status, WNOHANG);
+    if (rc == pid_) {
+      exited_ = true;
+      exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      return exit_status_;
+    }
+    if (clock::now() >= until)
+      return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+std::string child_process::stderr_text() {
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  off_t offset = 0;
+  while ((n = ::pread(stderr_fd_, buf, sizeof(buf), offset)) > 0) {
+    text.append(buf, static_cast<size_t>(n));
+    offset += n;
+  }
+  return text;
+}
+
+std::string read_line_starting(child_process& proc, const std::string& prefix,
+                               std::chrono::milliseconds deadline) {
+  auto until = std::chrono::steady_clock::now() + deadline;
+  std::string line;
+  while (std::chrono::steady_clock::now() < until) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    if (!proc.read_line(line, left))
+      return {};
+    if (line.rfind(prefix, 0) == 0)
+      return line;
+  }
+  return {};
+}
+
+} // namespace pss::test

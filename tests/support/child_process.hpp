@@ -1,0 +1,58 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+#include "deadline.hpp"
+
+namespace pss::test {
+
+/// A program run by a test, with its stdout and stderr captured. Every wait
+/// has a deadline; the destructor kills the process if it still runs.
+class child_process {
+public:
+  /// Starts `program` with `args` (not including argv[0]).
+  child_process(const std::string& program, std::vector<std::string> args);
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+  ~child_process();
+
+  /// Whether the program could be started.
+  bool started() const {
+    return pid_ > 0;
+  }
+
+  /// The next line on stdout (without its newline), or nothing when the
+  /// deadline passes or stdout closes first.
+  bool read_line(std::string& line,
+                 std::chrono::milliseconds deadline = default_deadline);
+
+  /// Sends `signal` to the process.
+  void send_signal(int signal);
+
+  /// Waits for the process to end; returns its exit status, or -1 when it
+  /// did not end in time (or ended by a signal).
+  int wait_exit(std::chrono::milliseconds deadline = default_deadline);
+
+  /// Everything the process wrote to stderr so far.
+  std::string stderr_text();
+
+private:
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  int stderr_fd_ = -1;
+  std::string stdout_buf_;
+  int exit_status_ = -1;
+  bool exited_ = false;
+};
+
+/// Reads lines until one starts with `prefix`; returns it, or "" if none
+/// came in time.
+std::string read_line_starting(child_process& proc, const std::string& prefix,
+                               std::chrono::milliseconds deadline
+                               = default_deadline);
+
+} // namespace pss::test
