@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "node_options.hpp"
+#include "pss/spec_text.hpp"
 
 using namespace pss;
 using namespace pss::node;

@@ -9,16 +9,9 @@
 #include <caf/string_view.hpp>
 
 #include "pss/options.hpp"
+#include "pss/spec_text.hpp"
 
 namespace pss::node {
-
-/// A `HOST:PORT` endpoint.
-struct endpoint {
-  /// Host name or address.
-  std::string host;
-  /// Port; 0 lets the OS pick.
-  uint16_t port = 0;
-};
 
 /// What pss-node was asked to do.
 struct node_options {
@@ -30,14 +23,6 @@ struct node_options {
 
 /// The server pss-node runs when given no `--server`.
 constexpr const char* default_server_spec = "echo,port=9923,max=1024";
-
-/// Parses `HANDLER[,name=NAME][,port=P][,max=M][,packet=0|1|2|4|line]
-/// [,packet-size=BYTES][,idle-timeout=MS][,bind=ADDR]`. Unset fields take
-/// their defaults: any free port, max 1024, the handler's framing.
-caf::expected<server_spec> parse_server_spec(caf::string_view text);
-
-/// Parses `HOST:PORT` (`[V6]:PORT` for IPv6 literals).
-caf::expected<endpoint> parse_endpoint(caf::string_view text);
 
 /// Parses a whole command line; `--help` output and parse errors are
 /// returned as `help_requested` / the error, never printed here.

@@ -1,0 +1,292 @@
+#include <condition_variable>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+
+#include <caf/io/middleman.hpp>
+#include <nlohmann/json.hpp>
+
+#include <catch2/catch.hpp>
+
+#include "child_process.hpp"
+#include "loopback_client.hpp"
+#include "pty_process.hpp"
+#include "test_node.hpp"
+
+using namespace pss;
+using namespace pss::test;
+
+namespace {
+
+/// A pss-node child serving one echo server `alpha` (max 5) and a control
+/// endpoint on a free port.
+struct running_node {
+  running_node()
+      : proc(PSS_NODE_BINARY, {"--control", "127.0.0.1:0", "--server",
+                               "echo,name=alpha,max=5"}) {
+    auto line = read_line_starting(proc, "control ");
+    control = std::to_string(std::stoi(line.substr(line.rfind(':') + 1)));
+    line = read_line_starting(proc, "started alpha ");
+    auto at = line.find("port=") + 5;
+    port = static_cast<uint16_t>(std::stoi(line.substr(at)));
+  }
+
+  child_process proc;
+  std::string control;
+  uint16_t port = 0;
+};
+
+/// Runs pss-repl with `args`; collects its stdout lines and exit status.
+struct repl_run {
+  explicit repl_run(std::vector<std::string> args) {
+    child_process proc{PSS_REPL_BINARY, std::move(args)};
+    std::string line;
+    while (proc.read_line(line))
+      lines.push_back(line);
+    status = proc.wait_exit();
+    errors = proc.stderr_text();
+  }
+
+  std::vector<std::string> lines;
+  std::string errors;
+  int status = -1;
+};
+
+std::vector<std::string> script(const std::string& control,
+                                std::vector<std::string> commands,
+                                bool json = true) {
+  std::vector<std::string> args{"--connect", "127.0.0.1:" + control};
+  if (json)
+    args.emplace_back("--json");
+  for (auto& cmd : commands) {
+    args.emplace_back("-e");
+    args.push_back(cmd);
+  }
+  return args;
+}
+
+/// pss-repl on a terminal of its own, with a fresh home for its history.
+struct interactive_repl {
+  explicit interactive_repl(const std::vector<std::string>& args)
+      : home(make_home()),
+        terminal(PSS_REPL_BINARY, args, {{"HOME", home}, {"TERM", "xterm"}}) {
+    // nop
+  }
+
+  static std::string make_home() {
+    char path[] = "/tmp/pss-repl-home-XXXXXX";
+    return ::mkdtemp(path);
+  }
+
+  std::string home;
+  pty_process terminal;
+};
+
+/// Waits for a fresh prompt and for the line editor to take keys, then
+/// forgets the screen so far and types `keys`.
+void type_at_prompt(pty_process& repl, const std::string& keys) {
+  REQUIRE(repl.wait_for("pss> "));
+  REQUIRE(repl.wait_until_editing());
+  repl.forget();
+  REQUIRE(repl.type(keys));
+}
+
+} // namespace
+
+TEST_CASE("every command in -e --json mode prints its exact JSON") {
+  running_node node;
+  auto p = std::to_string(node.port);
+  loopback_client client{node.port};
+  REQUIRE(client.send("x"));
+  REQUIRE(client.receive(1) == "x");
+  repl_run run{script(node.control,
+                      {"servers", "status alpha", "status " + p, "port alpha",
+                       "children alpha", "start echo name=beta max=2",
+                       "start echo name=beta", "stop beta", "stop beta"})};
+  REQUIRE(run.lines.size() == 9);
+  CHECK(run.lines[0]
+        == R"({"servers":[{"name":"alpha","port":)" + p
+               + R"(,"num":1,"max":5,"packet":"0"}]})");
+  CHECK(run.lines[1] == R"({"num":1,"max":5})");
+  CHECK(run.lines[2] == R"({"num":1,"max":5})");
+  CHECK(run.lines[3] == R"({"port":)" + p + "}");
+  auto kids = nlohmann::json::parse(run.lines[4]);
+  REQUIRE(kids["children"].size() == 1);
+  CHECK(kids["children"][0]["id"].is_number_unsigned());
+  CHECK(kids["children"][0]["peer"].get<std::string>().rfind("127.0.0.1:", 0)
+        == 0);
+  CHECK(run.lines[4].rfind(R"({"children":[{"id":)", 0) == 0);
+  auto started = nlohmann::json::parse(run.lines[5]);
+  CHECK(run.lines[5].rfind(R"({"ok":true,"name":"beta","port":)", 0) == 0);
+  CHECK(started["port"].get<int>() > 0);
+  CHECK(run.lines[6] == R"({"error":"already_started"})");
+  CHECK(run.lines[7] == R"({"ok":true})");
+  CHECK(run.lines[8] == R"({"ok":true})");
+  CHECK(run.status == 1);
+}
+
+TEST_CASE("pss-repl -e exits 0, 1 or 2 as its commands fare") {
+  running_node node;
+  SECTION("all succeed: 0") {
+    repl_run run{script(node.control, {"servers", "status alpha"})};
+    CHECK(run.status == 0);
+  }
+  SECTION("retrylater: 1") {
+    repl_run run{script(node.control, {"status alpha", "status nope"})};
+    CHECK(run.lines.back() == R"({"error":"retrylater"})");
+    CHECK(run.status == 1);
+  }
+  SECTION("a malformed command: 2") {
+    repl_run run{script(node.control, {"status", "frobnicate"}, false)};
+    REQUIRE(run.lines.size() == 2);
+    CHECK(run.lines[0]
+          == "error: expected a server and maybe a timeout; "
+             "usage: status REF [TIMEOUT_MS]");
+    CHECK(run.lines[1] == "error: unknown command 'frobnicate' (try help)");
+    CHECK(run.status == 2);
+  }
+  SECTION("no node to connect to: 2") {
+    repl_run run{{"--connect", "127.0.0.1:1", "-e", "servers"}};
+    CHECK(run.status == 2);
+    CHECK(run.errors.find("cannot connect to 127.0.0.1:1")
+          != std::string::npos);
+  }
+  SECTION("a bad option: 2") {
+    repl_run run{{"--frobnicate"}};
+    CHECK(run.status == 2);
+    repl_run bad_endpoint{{"--connect", "nowhere", "-e", "servers"}};
+    CHECK(bad_endpoint.status == 2);
+  }
+}
+
+TEST_CASE("pss-repl reports timeout when the node does not answer in time") {
+  // An in-process node; a blocking session will hold its only I/O thread,
+  // so neither its servers nor its control endpoint can answer.
+  test_node node;
+  auto published = node.sys.middleman().publish(node.reg, 0, "127.0.0.1");
+  REQUIRE(published);
+  std::mutex mtx;
+  std::condition_variable cv;
+  bool entered = false;
+  bool released = false;
+  auto info
+      = start_server(node.reg, "stuck", 0, 1, [&](session&) -> caf::behavior {
+          std::unique_lock<std::mutex> guard{mtx};
+          entered = true;
+          cv.notify_all();
+          cv.wait(guard, [&] { return released; });
+          return {[](const packet&) {}};
+        });
+  REQUIRE(info);
+  auto release = [&] {
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      released = true;
+    }
+    cv.notify_all();
+  };
+  interactive_repl session{
+      {"--json", "--connect", "127.0.0.1:" + std::to_string(*published)}};
+  auto& repl = session.terminal;
+  type_at_prompt(repl, "status stuck\r");
+  REQUIRE(repl.wait_for(R"({"num":0,"max":1})"));
+  loopback_client client{info->port};
+  {
+    std::unique_lock<std::mutex> guard{mtx};
+    REQUIRE(cv.wait_for(guard, default_deadline, [&] { return entered; }));
+  }
+  type_at_prompt(repl, "status stuck 300\r");
+  CHECK(repl.wait_for(R"({"error":"timeout"})"));
+  release();
+  type_at_prompt(repl, "status stuck\r");
+  CHECK(repl.wait_for(R"({"num":1,"max":1})"));
+  type_at_prompt(repl, "quit\r");
+  CHECK(repl.wait_exit() == 0);
+  CHECK(node.sys.middleman().unpublish(node.reg, *published));
+}
+
+TEST_CASE("garbage input gets a one-line error and the REPL goes on") {
+  running_node node;
+  repl_run run{script(node.control,
+                      {"", "   ", "status a b c", "stop", "start",
+                       "start echo port=99999", "start echo max=0",
+                       "children alpha soon", std::string(5000, 'x'),
+                       "connect nowhere", "status alpha"},
+                      false)};
+  REQUIRE(run.lines.size() == 9);
+  for (size_t i = 0; i < 8; ++i) {
+    INFO(run.lines[i]);
+    CHECK(run.lines[i].rfind("error: ", 0) == 0);
+  }
+  CHECK(run.lines[6]
+        == "error: line too long (5000 characters, at most "
+           "4096)");
+  CHECK(run.lines[8] == "0/5");
+  CHECK(run.status == 2);
+}
+
+TEST_CASE("a person uses the REPL: completion, status, history, quit") {
+  running_node node;
+  interactive_repl session{{"--connect", "127.0.0.1:" + node.control}};
+  auto& repl = session.terminal;
+  auto& home = session.home;
+  REQUIRE(repl.started());
+  // A partial command and Tab: the command completes.
+  type_at_prompt(repl, "stat\t");
+  CHECK(repl.wait_for("status "));
+  // A partial server name and Tab: the name, fetched from the node.
+  REQUIRE(repl.type("alp\t"));
+  CHECK(repl.wait_for("status alpha "));
+  repl.forget();
+  REQUIRE(repl.type("\r"));
+  CHECK(repl.wait_for("0/5"));
+  // Up recalls the last command; Enter runs it again.
+  type_at_prompt(repl, "\x1b[A");
+  CHECK(repl.wait_for("status alpha"));
+  repl.forget();
+  REQUIRE(repl.type("\r"));
+  CHECK(repl.wait_for("0/5"));
+  type_at_prompt(repl, "servers\r");
+  CHECK(repl.wait_for("NAME   PORT"));
+  CHECK(repl.wait_for("alpha  " + std::to_string(node.port)));
+  type_at_prompt(repl, "help\r");
+  CHECK(repl.wait_for("children REF [TIMEOUT_MS]"));
+  type_at_prompt(repl, "quit\r");
+  CHECK(repl.wait_exit() == 0);
+  // History persists for the next session.
+  std::ifstream history{home + "/.pss_history"};
+  std::string saved((std::istreambuf_iterator<char>(history)),
+                    std::istreambuf_iterator<char>());
+  // libedit keeps its own format (spaces as \\040), so look for the word.
+  CHECK(saved.find("status") != std::string::npos);
+}
+
+TEST_CASE("a node that goes away: a clear message, then reconnect") {
+  auto node = std::make_unique<running_node>();
+  interactive_repl session{{"--connect", "127.0.0.1:" + node->control}};
+  auto& repl = session.terminal;
+  type_at_prompt(repl, "status alpha\r");
+  REQUIRE(repl.wait_for("0/5"));
+  node->proc.send_signal(SIGKILL);
+  node->proc.wait_exit();
+  type_at_prompt(repl, "status alpha\r");
+  CHECK(repl.wait_for("went away"));
+  running_node second;
+  type_at_prompt(repl, "connect 127.0.0.1:" + second.control + "\r");
+  CHECK(repl.wait_for("connected to 127.0.0.1:" + second.control));
+  type_at_prompt(repl, "status alpha\r");
+  CHECK(repl.wait_for("0/5"));
+  type_at_prompt(repl, "quit\r");
+  CHECK(repl.wait_exit() == 0);
+}
+
+TEST_CASE("Ctrl-D on an empty line leaves the REPL") {
+  running_node node;
+  interactive_repl session{{"--connect", "127.0.0.1:" + node.control}};
+  auto& repl = session.terminal;
+  type_at_prompt(repl, "servers\r");
+  REQUIRE(repl.wait_for("alpha"));
+  type_at_prompt(repl, "\x04");
+  CHECK(repl.wait_exit() == 0);
+}

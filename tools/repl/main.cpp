@@ -1,0 +1,158 @@
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include "command.hpp"
+#include "executor.hpp"
+#include "line_editor.hpp"
+#include "node_link.hpp"
+#include "pss/config.hpp"
+#include "pss/log.hpp"
+#include "pss/spec_text.hpp"
+
+using namespace pss;
+using namespace pss::repl;
+
+namespace {
+
+/// Exit status of `-e` runs: every command succeeded, one failed, or the
+/// REPL was misused (bad arguments, a malformed command, no node).
+enum exit_status { all_ok = 0, command_failed = 1, bad_usage = 2 };
+
+struct options {
+  std::string connect = "127.0.0.1:4242";
+  int timeout_ms = 5000;
+  bool json = false;
+  std::vector<std::string> commands;
+};
+
+void print(const result& res, bool json) {
+  if (json)
+    std::cout << res.json.dump() << '\n';
+  else if (!res.text.empty())
+    std::cout << res.text << '\n';
+  std::cout.flush();
+}
+
+std::string history_path() {
+  auto home = std::getenv("HOME");
+  return home != nullptr ? std::string{home} + "/.pss_history" : std::string{};
+}
+
+// Runs one line; returns how it went for the exit status.
+exit_status run_line(executor& exec, const std::string& line, bool json,
+                     bool& quit) {
+  auto cmd = parse_command(line);
+  if (!cmd) {
+    print(error_result("error: " + usage_text(cmd.error())), json);
+    return bad_usage;
+  }
+  auto res = exec.run(*cmd);
+  quit = res.quit;
+  print(res, json);
+  return res.ok ? all_ok : command_failed;
+}
+
+int run_script(executor& exec, const options& opts) {
+  auto worst = all_ok;
+  for (auto& line : opts.commands) {
+    bool quit = false;
+    auto status = run_line(exec, line, opts.json, quit);
+    worst = std::max(worst, status);
+    if (quit)
+      break;
+  }
+  return worst;
+}
+
+int run_interactive(executor& exec, const options& opts) {
+  if (::isatty(STDIN_FILENO) == 0) {
+    // Commands piped in: no prompt, no editing, one result per line.
+    std::string line;
+    bool quit = false;
+    while (!quit && std::getline(std::cin, line))
+      run_line(exec, line, opts.json, quit);
+    return all_ok;
+  }
+  line_editor editor{"pss> ", history_path(),
+                     [&exec](const std::string& line, bool first_word) {
+                       if (first_word)
+                         return command_names();
+                       auto command = line.substr(0, line.find(' '));
+                       if (command == "status" || command == "children"
+                           || command == "port" || command == "stop")
+                         return exec.server_names();
+                       return std::vector<std::string>{};
+                     }};
+  std::string line;
+  bool quit = false;
+  while (!quit && editor.read_line(line))
+    run_line(exec, line, opts.json, quit);
+  if (!quit)
+    std::cout << '\n';
+  return all_ok;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  options opts;
+  CLI::App app{"pss-repl: inspect and control the managed servers of a "
+               "pss-node through its control endpoint."};
+  app.name("pss-repl");
+  app.add_option("--connect", opts.connect, "control endpoint of the node")
+      ->type_name("HOST:PORT")
+      ->capture_default_str();
+  app.add_option("--timeout", opts.timeout_ms,
+                 "default timeout of each request, in ms")
+      ->check(CLI::Range(1, 3'600'000))
+      ->capture_default_str();
+  app.add_flag("--json", opts.json, "print one JSON object per result");
+  app.add_option("-e", opts.commands,
+                 "run COMMAND, print its result, exit; repeatable")
+      ->type_name("COMMAND")
+      ->allow_extra_args(false);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help() << "\nCommands:\n" << help_text();
+    return all_ok;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "pss-repl: " << e.what() << '\n';
+    return bad_usage;
+  }
+  auto endpoint = parse_endpoint(opts.connect);
+  if (!endpoint) {
+    std::cerr << "pss-repl: --connect: " << describe(endpoint.error()) << '\n';
+    return bad_usage;
+  }
+  // The REPL runs no servers; CAF's and pss's own logging stay quiet.
+  set_log_sink(nullptr);
+  caf::actor_system_config cfg;
+  configure(cfg);
+  caf::actor_system sys{cfg};
+  node_link link{sys};
+  executor exec{link, std::chrono::milliseconds(opts.timeout_ms)};
+  if (auto err = link.connect(endpoint->host, endpoint->port,
+                              std::chrono::milliseconds(opts.timeout_ms))) {
+    auto message = "cannot connect to " + opts.connect + ": " + describe(err);
+    if (!opts.commands.empty()) {
+      if (opts.json)
+        print(error_result(message), true);
+      else
+        std::cerr << "pss-repl: " << message << '\n';
+      return bad_usage;
+    }
+    std::cerr << "pss-repl: " << message
+              << " (connect HOST:PORT once a node runs)\n";
+  }
+  if (!opts.commands.empty())
+    return run_script(exec, opts);
+  return run_interactive(exec, opts);
+}
