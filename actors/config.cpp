@@ -24,6 +24,13 @@ void configure(caf::actor_system_config& cfg) {
   // own setting wins.
   if (caf::get_if(&cfg.content, "scheduler.max-throughput") == nullptr)
     cfg.set("scheduler.max-throughput", fair_max_throughput);
+  // One read per socket and loop turn. CAF's default (50) reads until the
+  // socket is dry: an extra failing read per event for request/response
+  // traffic, and up to 50 reads a session must swallow before a pause for a
+  // peer that does not read its replies takes effect. Level-triggered epoll
+  // comes back for whatever is left.
+  if (caf::get_if(&cfg.content, "middleman.max-consecutive-reads") == nullptr)
+    cfg.set("middleman.max-consecutive-reads", 1);
   cfg.add_message_types<caf::id_block::pss>();
   cfg.add_error_category(error_category, render_error);
 }

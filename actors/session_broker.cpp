@@ -16,6 +16,14 @@ namespace pss {
 
 namespace {
 
+// Replies built during one read, written at its end. One buffer serves every
+// session: sessions run on the I/O thread one at a time, and each empties it
+// before its handler returns.
+std::vector<char>& shared_output() {
+  thread_local std::vector<char> buf;
+  return buf;
+}
+
 // Exceptions thrown by handlers that CAF itself invokes (messages other than
 // packets) end the session the same way as those thrown while dispatching
 // packets: with `session_failed` and the exception's text.
@@ -42,6 +50,7 @@ void session_state::init(caf::io::broker* self, caf::io::connection_handle hdl,
   peer_ = std::move(peer);
   stats_ = std::move(stats);
   decoder_.reset(new frame_decoder(cfg_->packet, cfg_->packet_limit));
+  read_size_ = cfg_->options.read_buffer;
   packet_msg_ = caf::make_message(packet{});
   last_read_ = clock::now();
   gate_.init(self_, hdl_, false);
@@ -73,16 +82,24 @@ caf::behavior session_state::make_behavior(caf::behavior user_handlers) {
 void session_state::on_data(caf::io::new_data_msg& msg) {
   if (ending_)
     return;
-  last_read_ = clock::now();
+  if (cfg_->options.idle_timeout_ms > 0)
+    last_read_ = clock::now();
   session_stats::bump(stats_->bytes_in, msg.buf.size());
+  // A read that filled the buffer suggests more is coming: read more at a
+  // time. Sessions start small (idle memory) and grow only under load.
+  if (msg.buf.size() == read_size_ && read_size_ < max_read_size) {
+    read_size_ = std::min(read_size_ * 2, max_read_size);
+    self_->configure_read(hdl_, caf::io::receive_policy::at_most(read_size_));
+  }
   in_read_ = true;
   auto err = decoder_->feed(
       msg.buf.data(), msg.buf.size(),
       [this](const char* data, size_t size) { dispatch(data, size); });
   in_read_ = false;
-  flush();
   if (err)
     fail(std::move(err));
+  else
+    write_out();
 }
 
 void session_state::on_closed() {
@@ -92,6 +109,7 @@ void session_state::on_closed() {
   auto err = decoder_->finish(
       [this](const char* data, size_t size) { dispatch(data, size); });
   in_read_ = false;
+  write_out();
   if (err) {
     fail(std::move(err));
     return;
@@ -125,18 +143,16 @@ void session_state::dispatch(const char* data, size_t size) {
 caf::error session_state::send(caf::string_view payload) {
   if (ending_)
     return caf::none;
-  auto& buf = self_->wr_buf(hdl_);
-  auto before = buf.size();
+  auto& out = pending_output();
+  auto before = out.size();
   if (auto err
-      = append_frame(buf, cfg_->packet, payload.data(), payload.size()))
+      = append_frame(out, cfg_->packet, payload.data(), payload.size()))
     return err;
-  session_stats::bump(stats_->bytes_out, buf.size() - before);
+  session_stats::bump(stats_->bytes_out, out.size() - before);
   session_stats::bump(stats_->packets_out, 1);
   // Inside a read, every packet's reply goes out in one write at its end.
-  if (in_read_)
-    unflushed_ = true;
-  else
-    flush();
+  if (!in_read_)
+    write_out();
   return caf::none;
 }
 
@@ -146,9 +162,36 @@ size_t session_state::write_limit() const {
                                : size_t{16} * opts.write_high_water;
 }
 
-void session_state::flush() {
-  unflushed_ = false;
-  self_->flush(hdl_);
+void session_state::write_out() {
+  auto& out = pending_output();
+  if (out.empty())
+    return;
+  // Fast path: nothing of ours waits in CAF, so write to the socket at once
+  // (one system call, as a hand-written server does). CAF 0.17 would
+  // otherwise register for a write event, wait a loop turn and unregister
+  // again for every reply.
+  size_t written = 0;
+  if (!caf_writing_) {
+    auto n = ::send(static_cast<int>(hdl_.id()), out.data(), out.size(),
+                    MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0)
+      written = static_cast<size_t>(n);
+  }
+  if (written < out.size()) {
+    // The socket is full (or broken): CAF queues the rest and writes it when
+    // the peer takes it, reporting progress so that we know when it is done.
+    auto& buf = self_->wr_buf(hdl_);
+    buf.insert(buf.end(), out.begin() + static_cast<long>(written), out.end());
+    caf_writing_ = true;
+    self_->ack_writes(hdl_, true);
+    self_->flush(hdl_);
+  }
+  release_pending_output();
+  if (caf_writing_)
+    check_backlog();
+}
+
+void session_state::check_backlog() {
   // After a flush, wr_buf holds only what queues behind a write the peer
   // has not taken yet: the measure of a peer that does not read.
   auto queued = self_->wr_buf(hdl_).size();
@@ -158,17 +201,29 @@ void session_state::flush() {
                         std::to_string(queued) + " bytes queued for " + peer_));
     return;
   }
-  if (queued > cfg_->options.write_high_water && gate_.active()) {
+  if (queued > cfg_->options.write_high_water && gate_.active())
     gate_.set_active(false);
-    self_->ack_writes(hdl_, true);
-  }
 }
 
 void session_state::on_transferred(const caf::io::data_transferred_msg& msg) {
-  if (!gate_.active() && msg.remaining <= cfg_->options.write_high_water / 2) {
+  if (msg.remaining == 0) {
+    caf_writing_ = false;
     self_->ack_writes(hdl_, false);
-    gate_.set_active(true);
   }
+  if (!gate_.active() && msg.remaining <= cfg_->options.write_high_water / 2)
+    gate_.set_active(true);
+}
+
+std::vector<char>& session_state::pending_output() {
+  return shared_output();
+}
+
+void session_state::release_pending_output() {
+  auto& out = shared_output();
+  out.clear();
+  // A burst must not pin its memory on the I/O thread for good.
+  if (out.capacity() > 64 * 1024)
+    std::vector<char>{}.swap(out);
 }
 
 void session_state::schedule_idle_check(clock::duration after) {
@@ -191,7 +246,7 @@ void session_state::on_idle_check() {
 void session_state::close() {
   if (ending_)
     return;
-  self_->flush(hdl_);
+  write_out();
   end(caf::exit_reason::normal);
 }
 
@@ -209,6 +264,8 @@ void session_state::on_exit_request(caf::error reason) {
 void session_state::fail(caf::error reason) {
   if (ending_)
     return;
+  // Replies of this read that were not written yet go nowhere now.
+  release_pending_output();
   // CAF closes a connection gracefully: it writes what is queued, sends FIN
   // and keeps the socket until the peer closes too. A peer that stopped
   // reading or went silent may never do either, so for those two reasons

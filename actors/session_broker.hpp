@@ -101,7 +101,10 @@ public:
 
 private:
   void dispatch(const char* data, size_t size);
-  void flush();
+  void write_out();
+  void check_backlog();
+  static std::vector<char>& pending_output();
+  static void release_pending_output();
   void schedule_idle_check(clock::duration after);
   size_t write_limit() const;
   void end(caf::error reason);
@@ -119,8 +122,14 @@ private:
   // handler keeps the previous one (copy-on-write then detaches it).
   caf::message packet_msg_;
   clock::time_point last_read_;
+  /// Largest read a session grows to under load.
+  static constexpr size_t max_read_size = 64 * 1024;
+  /// Bytes read at most per read call now.
+  size_t read_size_ = 0;
   bool in_read_ = false;
-  bool unflushed_ = false;
+  /// CAF holds output of ours that the socket did not take yet: later
+  /// output must queue behind it.
+  bool caf_writing_ = false;
   bool ending_ = false;
   bool warned_unhandled_ = false;
 };

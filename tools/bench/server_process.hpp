@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace pss::bench {
+
+/// An echo server under test, in a process of its own so that its memory is
+/// measured alone: pss-node's echo handler or the bare epoll baseline.
+class server_process {
+public:
+  /// Starts `program` with `args` and reads its port from the first stdout
+  /// line that has one (`started NAME port=P ...` or `listening P`).
+  server_process(const std::string& program, std::vector<std::string> args);
+  server_process(const server_process&) = delete;
+  server_process& operator=(const server_process&) = delete;
+
+  /// Stops the server (SIGTERM, then SIGKILL if it lingers) and reaps it.
+  ~server_process();
+
+  /// The port it listens on; 0 when it did not start.
+  uint16_t port() const {
+    return port_;
+  }
+
+  /// Its resident memory now, in bytes (VmRSS).
+  size_t resident_bytes() const;
+
+private:
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+};
+
+} // namespace pss::bench
