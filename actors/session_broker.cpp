@@ -24,6 +24,14 @@ std::vector<char>& shared_output() {
   return buf;
 }
 
+// The message that carries each packet to the session's handlers, shared
+// the same way: no allocation per packet or per session, unless a handler
+// keeps the message (copy-on-write then gives the next packet a new one).
+caf::message& shared_packet_message() {
+  thread_local caf::message msg = caf::make_message(packet{});
+  return msg;
+}
+
 // Exceptions thrown by handlers that CAF itself invokes (messages other than
 // packets) end the session the same way as those thrown while dispatching
 // packets: with `session_failed` and the exception's text.
@@ -49,9 +57,8 @@ void session_state::init(caf::io::broker* self, caf::io::connection_handle hdl,
   cfg_ = std::move(cfg);
   peer_ = std::move(peer);
   stats_ = std::move(stats);
-  decoder_.reset(new frame_decoder(cfg_->packet, cfg_->packet_limit));
+  decoder_ = frame_decoder{cfg_->packet, cfg_->packet_limit};
   read_size_ = cfg_->options.read_buffer;
-  packet_msg_ = caf::make_message(packet{});
   last_read_ = clock::now();
   gate_.init(self_, hdl_, false);
   // The server may have paused this connection while all slots were taken.
@@ -92,7 +99,7 @@ void session_state::on_data(caf::io::new_data_msg& msg) {
     self_->configure_read(hdl_, caf::io::receive_policy::at_most(read_size_));
   }
   in_read_ = true;
-  auto err = decoder_->feed(
+  auto err = decoder_.feed(
       msg.buf.data(), msg.buf.size(),
       [this](const char* data, size_t size) { dispatch(data, size); });
   in_read_ = false;
@@ -106,7 +113,7 @@ void session_state::on_closed() {
   if (ending_)
     return;
   in_read_ = true;
-  auto err = decoder_->finish(
+  auto err = decoder_.finish(
       [this](const char* data, size_t size) { dispatch(data, size); });
   in_read_ = false;
   write_out();
@@ -122,13 +129,14 @@ void session_state::dispatch(const char* data, size_t size) {
   if (ending_)
     return;
   session_stats::bump(stats_->packets_in, 1);
-  packet_msg_.force_unshare();
-  auto& pkt = packet_msg_.get_mutable_as<packet>(0);
+  auto& msg = shared_packet_message();
+  msg.force_unshare();
+  auto& pkt = msg.get_mutable_as<packet>(0);
   pkt.data.assign(data, size);
   // Hold the handlers: one of them may call become() and replace them.
   auto current = handlers_;
   try {
-    if (!current(packet_msg_) && !warned_unhandled_) {
+    if (!current(msg) && !warned_unhandled_) {
       warned_unhandled_ = true;
       log(log_level::warning, cfg_->server_name,
           "session " + std::to_string(self_->id()) + " (" + peer_
@@ -138,6 +146,9 @@ void session_state::dispatch(const char* data, size_t size) {
     auto eptr = std::current_exception();
     fail(exception_to_error(eptr));
   }
+  // One large packet must not pin its memory on the I/O thread for good.
+  if (!msg.shared() && pkt.data.capacity() > 64 * 1024)
+    std::string{}.swap(pkt.data);
 }
 
 caf::error session_state::send(caf::string_view payload) {

@@ -115,12 +115,9 @@ private:
   servant_gate<caf::io::connection_handle> gate_;
   std::shared_ptr<const session_config> cfg_;
   std::shared_ptr<session_stats> stats_;
-  std::unique_ptr<frame_decoder> decoder_;
+  frame_decoder decoder_{packet_type::raw, 1};
   std::string peer_;
   caf::behavior handlers_;
-  // One message reused for every packet: no allocation per packet unless a
-  // handler keeps the previous one (copy-on-write then detaches it).
-  caf::message packet_msg_;
   clock::time_point last_read_;
   /// Largest read a session grows to under load.
   static constexpr size_t max_read_size = 64 * 1024;

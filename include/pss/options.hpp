@@ -18,7 +18,7 @@ namespace pss {
 struct session_options {
   /// Bytes read from the socket at most per read call; also what one idle
   /// session holds for reading.
-  uint32_t read_buffer = 256;
+  uint32_t read_buffer = 128;
   /// Queued output (bytes the peer has not taken yet) above which the
   /// session stops reading from its peer until the queue drains to half.
   uint32_t write_high_water = 64 * 1024;
