@@ -129,6 +129,17 @@ void session_state::dispatch(const char* data, size_t size) {
   if (ending_)
     return;
   session_stats::bump(stats_->packets_in, 1);
+  if (packet_fn_) {
+    // Hold the function: it may replace itself.
+    auto fn = packet_fn_;
+    try {
+      fn(caf::string_view{data, size});
+    } catch (...) {
+      auto eptr = std::current_exception();
+      fail(exception_to_error(eptr));
+    }
+    return;
+  }
   auto& msg = shared_packet_message();
   msg.force_unshare();
   auto& pkt = msg.get_mutable_as<packet>(0);
@@ -285,6 +296,10 @@ void session_state::fail(caf::error reason) {
   if (reason == error::send_buffer_full || reason == error::timeout)
     ::shutdown(static_cast<int>(hdl_.id()), SHUT_RDWR);
   end(std::move(reason));
+}
+
+void session_state::on_packet(std::function<void(caf::string_view)> fn) {
+  packet_fn_ = std::move(fn);
 }
 
 void session_state::become(caf::behavior handlers) {

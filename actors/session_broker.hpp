@@ -89,6 +89,7 @@ public:
   void close() override;
   void fail(caf::error reason) override;
   void become(caf::behavior handlers) override;
+  void on_packet(std::function<void(caf::string_view)> fn) override;
   caf::actor handle() const override;
   caf::io::broker* self() override;
   const caf::actor& server() const override;
@@ -118,6 +119,7 @@ private:
   frame_decoder decoder_{packet_type::raw, 1};
   std::string peer_;
   caf::behavior handlers_;
+  std::function<void(caf::string_view)> packet_fn_;
   clock::time_point last_read_;
   /// Largest read a session grows to under load.
   static constexpr size_t max_read_size = 64 * 1024;

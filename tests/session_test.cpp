@@ -309,3 +309,35 @@ TEST_CASE("a peer that does not read pauses its session, and nothing is "
     intact = echoed[i] == chunk[i % chunk.size()];
   CHECK(intact);
 }
+
+TEST_CASE("packets take the fast path until the session hands them back") {
+  test_node node;
+  log_capture logs;
+  session_function switcher = [](session& self) -> caf::behavior {
+    self.on_packet([&self](caf::string_view payload) {
+      std::string text{payload.begin(), payload.end()};
+      if (text == "throw")
+        throw std::runtime_error("fast path failed");
+      if (text == "switch") {
+        self.on_packet(nullptr);
+        self.send("switched");
+        return;
+      }
+      self.send("fast:" + text);
+    });
+    return {[&self](const packet& pkt) { self.send("slow:" + pkt.data); }};
+  };
+  auto info = start_raw_server(node.reg, 0, 2, switcher, packet_type::u16, 0);
+  REQUIRE(info);
+  loopback_client client{info->port};
+  REQUIRE(client.send_framed("a", 2));
+  CHECK(client.receive_framed(2) == "fast:a");
+  REQUIRE(client.send_framed("switch", 2));
+  CHECK(client.receive_framed(2) == "switched");
+  REQUIRE(client.send_framed("b", 2));
+  CHECK(client.receive_framed(2) == "slow:b");
+  loopback_client other{info->port};
+  REQUIRE(other.send_framed("throw", 2));
+  CHECK(other.wait_closed());
+  CHECK(poll_until([&] { return logs.contains("fast path failed"); }));
+}

@@ -16,8 +16,8 @@ namespace pss {
 /// Tuning of each session of a server: what Erlang's `SpawnOpts` tuned for
 /// its session processes. The defaults suit many small sessions.
 struct session_options {
-  /// Bytes read from the socket at most per read call; also what one idle
-  /// session holds for reading.
+  /// Bytes of the first read: what an idle session holds for reading. A read
+  /// that fills the buffer doubles it (up to 64 KiB) for the reads after.
   uint32_t read_buffer = 128;
   /// Queued output (bytes the peer has not taken yet) above which the
   /// session stops reading from its peer until the queue drains to half.

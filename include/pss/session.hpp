@@ -43,6 +43,12 @@ public:
   /// Replaces the handlers of packets and other messages (CAF's `become`).
   virtual void become(caf::behavior handlers) = 0;
 
+  /// The fast path for packets: from now on every packet's payload goes
+  /// straight to `fn` (no message is built and no handler matched), and the
+  /// behavior receives only the other messages. The view is valid during
+  /// the call only. An empty `fn` returns packets to the behavior.
+  virtual void on_packet(std::function<void(caf::string_view)> fn) = 0;
+
   /// The session's own actor handle: give it to other actors.
   virtual caf::actor handle() const = 0;
 
