@@ -6,9 +6,9 @@ handler echo() {
   handler result;
   result.summary = "sends every packet back";
   result.make_session = [](session& self) -> caf::behavior {
-    return {
-        [&self](const packet& pkt) { self.send(pkt); },
-    };
+    // Packets take the fast path; the session needs no other handlers.
+    self.on_packet([&self](caf::string_view payload) { self.send(payload); });
+    return {};
   };
   return result;
 }
