@@ -60,9 +60,9 @@ void session_state::init(caf::io::broker* self, caf::io::connection_handle hdl,
   decoder_ = frame_decoder{cfg_->packet, cfg_->packet_limit};
   read_size_ = cfg_->options.read_buffer;
   last_read_ = clock::now();
+  // The server started reading in an earlier I/O turn (start_session), so
+  // the socket is settled in the loop and the gate may pause it at once.
   gate_.init(self_, hdl_, false);
-  // The server may have paused this connection while all slots were taken.
-  self_->trigger(hdl_);
   if (cfg_->options.idle_timeout_ms > 0)
     schedule_idle_check(
         std::chrono::milliseconds(cfg_->options.idle_timeout_ms));
@@ -104,7 +104,7 @@ void session_state::on_data(caf::io::new_data_msg& msg) {
       [this](const char* data, size_t size) { dispatch(data, size); });
   in_read_ = false;
   if (err)
-    fail(std::move(err));
+    fail(std::move(err)); // Writes the replies so far, then ends.
   else
     write_out();
 }
@@ -286,15 +286,21 @@ void session_state::on_exit_request(caf::error reason) {
 void session_state::fail(caf::error reason) {
   if (ending_)
     return;
-  // Replies of this read that were not written yet go nowhere now.
-  release_pending_output();
   // CAF closes a connection gracefully: it writes what is queued, sends FIN
   // and keeps the socket until the peer closes too. A peer that stopped
   // reading or went silent may never do either, so for those two reasons
   // the connection is aborted instead (while the scribe, and so the
-  // descriptor, is still ours).
-  if (reason == error::send_buffer_full || reason == error::timeout)
+  // descriptor, is still ours). Otherwise the replies to the packets before
+  // the failure still go out.
+  bool abort = reason == error::send_buffer_full || reason == error::timeout;
+  if (abort) {
+    release_pending_output();
     ::shutdown(static_cast<int>(hdl_.id()), SHUT_RDWR);
+  } else {
+    write_out();
+    if (ending_) // Writing found a peer that does not read.
+      return;
+  }
   end(std::move(reason));
 }
 

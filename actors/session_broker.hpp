@@ -78,11 +78,6 @@ public:
     gate_.on_settled();
   }
 
-  /// The handlers the session function returned (packets go there).
-  caf::behavior& handlers() {
-    return handlers_;
-  }
-
   // -- pss::session -----------------------------------------------------------
 
   caf::error send(caf::string_view payload) override;

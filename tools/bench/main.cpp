@@ -5,6 +5,7 @@
 #include <memory>
 #include <sstream>
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@ struct options {
   std::string sweep;
   std::string pss_node = PSS_NODE_BINARY;
   int serve_baseline = -1;
+  bool no_pin = false;
 };
 
 /// One figure of the comparison, both servers, every round.
@@ -61,15 +63,36 @@ void raise_fd_limit() {
   }
 }
 
+// With two or more cores, the load runs on core 0 and each server, every
+// thread of it, on core 1: both servers get exactly one core, and neither
+// fights the load generator for its core depending on where the scheduler
+// happened to put it (the largest source of noise between rounds here).
+bool pin_cores = false;
+
+void pin_to(int core) {
+  if (!pin_cores)
+    return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(core, &set);
+  ::sched_setaffinity(0, sizeof(set), &set);
+}
+
 std::unique_ptr<server_process> start_server(bool pss, const options& opts,
                                              const std::string& packet) {
+  // A spawned process inherits the affinity of the thread that spawns it.
+  pin_to(1);
+  std::unique_ptr<server_process> result;
   if (pss)
-    return std::make_unique<server_process>(
+    result = std::make_unique<server_process>(
         opts.pss_node,
         std::vector<std::string>{"--control", "off", "--server",
                                  "echo,port=0,max=20000,packet=" + packet});
-  return std::make_unique<server_process>(
-      self_path(), std::vector<std::string>{"--serve-baseline", "0"});
+  else
+    result = std::make_unique<server_process>(
+        self_path(), std::vector<std::string>{"--serve-baseline", "0"});
+  pin_to(0);
+  return result;
 }
 
 std::string fmt(double x, int precision = 0) {
@@ -213,6 +236,8 @@ int main(int argc, char** argv) {
                  "1,10,100,1000");
   app.add_option("--pss-node", opts.pss_node, "the pss-node program")
       ->capture_default_str();
+  app.add_flag("--no-pin", opts.no_pin,
+               "let the OS place the load and the servers on any core");
   app.add_option("--serve-baseline", opts.serve_baseline,
                  "internal: run the epoll baseline server on PORT");
   try {
@@ -237,6 +262,8 @@ int main(int argc, char** argv) {
   (void)seconds;
   (void)idle;
   raise_fd_limit();
+  pin_cores = !opts.no_pin && ::sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+  pin_to(0);
   std::vector<std::string> packets;
   if (opts.packet == "both")
     packets = {"0", "4"};
@@ -259,7 +286,14 @@ int main(int argc, char** argv) {
     for (auto& fig : figs) {
       auto base = median(fig.baseline);
       auto mine = median(fig.pss);
-      auto ratio = base != 0 ? mine / base : 0.0;
+      // The ratio is the median of each round's ratio: the two servers of a
+      // round ran seconds apart, so a noisy neighbour that slows one round
+      // slows both of its figures, not just one side of the comparison.
+      std::vector<double> round_ratios;
+      for (size_t i = 0; i < fig.pss.size() && i < fig.baseline.size(); ++i)
+        if (fig.baseline[i] != 0)
+          round_ratios.push_back(fig.pss[i] / fig.baseline[i]);
+      auto ratio = median(round_ratios);
       json entry;
       entry["figure"] = fig.key;
       entry["packet"] = packet;
@@ -268,6 +302,7 @@ int main(int argc, char** argv) {
       entry["baseline"] = base;
       entry["pss"] = mine;
       entry["ratio"] = ratio;
+      entry["round_ratios"] = round_ratios;
       entry["target"] = fig.target;
       entry["baseline_rounds"] = fig.baseline;
       entry["pss_rounds"] = fig.pss;
@@ -286,6 +321,7 @@ int main(int argc, char** argv) {
   out["rounds"] = opts.rounds;
   out["seconds_per_run"] = opts.seconds;
   out["cores"] = ::sysconf(_SC_NPROCESSORS_ONLN);
+  out["pinned"] = pin_cores;
   out["results"] = results;
   if (!opts.sweep.empty())
     out["sweep"] = run_sweep(opts);
