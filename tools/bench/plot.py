@@ -46,8 +46,10 @@ def main():
     for ax in (rate_ax, lat_ax):
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
-    fig.suptitle("pss vs bare epoll echo, loopback, %s cores, client and "
-                 "servers sharing them" % data.get("cores", "?"))
+    placement = ("load on core 0, server on core 1" if data.get("pinned")
+                 else "load and server sharing them")
+    fig.suptitle("pss vs bare epoll echo, loopback, %s cores, %s"
+                 % (data.get("cores", "?"), placement))
     fig.tight_layout()
     fig.savefig(sys.argv[2], dpi=100)
 
