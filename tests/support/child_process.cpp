@@ -17,12 +17,6 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-int ms_left(clock::time_point until) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      until - clock::now());
-  return left.count() < 0 ? 0 : static_cast<int>(left.count());
-}
-
 } // namespace
 
 child_process::child_process(const std::string& program,
@@ -99,7 +93,7 @@ bool child_process::read_line(std::string& line,
       return true;
     }
     pollfd pfd{stdout_fd_, POLLIN, 0};
-    auto rc = ::poll(&pfd, 1, ms_left(until));
+    auto rc = ::poll(&pfd, 1, ms_until(until));
     if (rc < 0 && errno == EINTR)
       continue;
     if (rc <= 0)

@@ -12,6 +12,13 @@ using namespace std::chrono_literals;
 /// failure; generous so that loaded CI machines do not flake.
 constexpr std::chrono::milliseconds default_deadline = 10s;
 
+/// Milliseconds left until `until` (0 once it passed), for poll(2).
+inline int ms_until(std::chrono::steady_clock::time_point until) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      until - std::chrono::steady_clock::now());
+  return left.count() < 0 ? 0 : static_cast<int>(left.count());
+}
+
 /// Polls `condition` until it holds or `deadline` passes; returns whether it
 /// held. Polling, not sleeping for a fixed time, is how tests synchronise.
 inline bool poll_until(const std::function<bool()>& condition,

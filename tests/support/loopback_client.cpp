@@ -15,17 +15,11 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-int remaining_ms(clock::time_point until) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      until - clock::now());
-  return left.count() < 0 ? 0 : static_cast<int>(left.count());
-}
-
 // Waits for `fd` to be readable until `until`; false on timeout.
 bool wait_readable(int fd, clock::time_point until) {
   for (;;) {
     pollfd pfd{fd, POLLIN, 0};
-    auto rc = ::poll(&pfd, 1, remaining_ms(until));
+    auto rc = ::poll(&pfd, 1, ms_until(until));
     if (rc > 0)
       return true;
     if (rc == 0)

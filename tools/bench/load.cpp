@@ -72,6 +72,23 @@ bool send_all(int fd, const std::string& msg) {
   return true;
 }
 
+// Reads what `fd` has into `buf`. Returns the byte count, 0 when nothing
+// is there yet, or -1 after dropping a connection that closed or failed
+// (counted in `errors`, removed from `epfd`, closed, `fd` set to -1).
+ssize_t read_or_drop(int epfd, int& fd, std::vector<char>& buf,
+                     uint64_t& errors) {
+  auto got = ::recv(fd, buf.data(), buf.size(), 0);
+  if (got > 0)
+    return got;
+  if (got < 0 && (errno == EAGAIN || errno == EINTR))
+    return 0;
+  ++errors;
+  ::epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nullptr);
+  ::close(fd);
+  fd = -1;
+  return -1;
+}
+
 double seconds_since(clock::time_point start) {
   return std::chrono::duration<double>(clock::now() - start).count();
 }
@@ -119,16 +136,9 @@ load_result run_rr(const load_config& cfg) {
                          100);
     for (int i = 0; i < n; ++i) {
       auto& c = conns[events[i].data.u32];
-      auto got = ::recv(c.fd, buf.data(), buf.size(), 0);
-      if (got <= 0) {
-        if (got < 0 && (errno == EAGAIN || errno == EINTR))
-          continue;
-        ++result.errors;
-        ::epoll_ctl(epfd, EPOLL_CTL_DEL, c.fd, nullptr);
-        ::close(c.fd);
-        c.fd = -1;
+      auto got = read_or_drop(epfd, c.fd, buf, result.errors);
+      if (got <= 0)
         continue;
-      }
       auto size = static_cast<size_t>(got);
       if (c.received + size > c.request.size()
           || c.request.compare(c.received, size, buf.data(), size) != 0) {
@@ -297,16 +307,9 @@ load_result run_stream(const load_config& cfg) {
         }
       }
       if (events[i].events & EPOLLIN) {
-        auto got = ::recv(c.fd, buf.data(), buf.size(), 0);
-        if (got <= 0) {
-          if (got < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-          ++result.errors;
-          ::epoll_ctl(epfd, EPOLL_CTL_DEL, c.fd, nullptr);
-          ::close(c.fd);
-          c.fd = -1;
+        auto got = read_or_drop(epfd, c.fd, buf, result.errors);
+        if (got <= 0)
           continue;
-        }
         for (ssize_t k = 0; k < got; ++k)
           if (buf[static_cast<size_t>(k)]
               != message[(c.received + static_cast<uint64_t>(k))
