@@ -95,6 +95,16 @@ void close_listen_socket(listen_socket& sock) {
   sock.fd = -1;
 }
 
+size_t accept_queue_length(int fd) {
+  // For a listening socket, Linux reports the accept queue's length in
+  // tcpi_unacked (and its limit in tcpi_sacked).
+  tcp_info info{};
+  socklen_t len = sizeof(info);
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0)
+    return 0;
+  return info.tcpi_unacked;
+}
+
 void tune_connection(int fd, bool nodelay, bool keepalive) {
   int nodelay_flag = nodelay ? 1 : 0;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay_flag,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -28,6 +29,9 @@ caf::expected<listen_socket> open_listen_socket(const std::string& address,
 
 /// Closes a socket that will not be handed to a broker.
 void close_listen_socket(listen_socket& sock);
+
+/// Connections waiting in the listen queue of `fd` (0 if unknown).
+size_t accept_queue_length(int fd);
 
 /// Sets TCP_NODELAY and SO_KEEPALIVE on a connected socket; failures are
 /// harmless (the session simply runs without them) and ignored.

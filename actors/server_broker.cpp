@@ -26,7 +26,20 @@ void publish_counts(server_state& st) {
 // clients beyond Max wait in the kernel's listen backlog.
 void update_accepting(server_broker* self) {
   auto& st = self->state;
-  st.gate.set_active(session_count(st) < st.max);
+  st.gate.set_active(session_count(st) < st.max && !st.watchdog.paused());
+}
+
+void watch_accepting(server_broker* self) {
+  auto& st = self->state;
+  auto queued = accept_queue_length(static_cast<int>(st.doorman.id()));
+  if (st.watchdog.check(session_count(st) < st.max, queued)
+      && st.watchdog.shortage_began())
+    log(log_level::warning, st.config->server_name,
+        std::to_string(queued)
+            + " clients wait but none can be accepted (out of file "
+              "descriptors?): pausing accepts and retrying");
+  update_accepting(self);
+  self->delayed_send(self, accept_watchdog::interval, watch_atom::value);
 }
 
 void start_session(server_broker* self, caf::io::connection_handle hdl) {
@@ -44,6 +57,7 @@ void start_session(server_broker* self, caf::io::connection_handle hdl) {
   self->configure_read(
       hdl, caf::io::receive_policy::at_most(st.config->options.read_buffer));
   auto child = self->fork(start_child, hdl, st.config, peer, stats);
+  st.watchdog.accepted();
   self->monitor(child);
   st.children.emplace(child.id(), child_record{child, std::move(peer),
                                                std::chrono::steady_clock::now(),
@@ -76,6 +90,8 @@ void on_session_down(server_broker* self, const caf::down_msg& msg) {
         "session " + std::to_string(msg.source.id()) + " (" + i->second.peer
             + ") ended: " + describe(msg.reason));
   st.children.erase(i);
+  // A descriptor was freed: if accepting was paused for lack of them, try.
+  st.watchdog.retry_now();
   while (session_count(st) < st.max && !st.waiting.empty()) {
     auto hdl = st.waiting.front();
     st.waiting.pop_front();
@@ -153,6 +169,7 @@ caf::behavior cold_start(server_broker* self, cold_start_args args) {
     if (msg.reason)
       self->state.gate.quit(std::move(msg.reason));
   });
+  self->delayed_send(self, accept_watchdog::interval, watch_atom::value);
   log(log_level::info, st.config->server_name,
       "listening on port " + std::to_string(st.port) + ", max "
           + std::to_string(st.max) + ", packet " + to_string(args.packet));
@@ -176,6 +193,7 @@ caf::behavior cold_start(server_broker* self, cold_start_args args) {
             caf::make_error(error::bind_failed, "listening socket closed"));
       },
       [self](settle_atom) { self->state.gate.on_settled(); },
+      [self](watch_atom) { watch_accepting(self); },
       [self](status_atom) {
         auto& st = self->state;
         return status{session_count(st), st.max};

@@ -11,6 +11,7 @@
 #include <caf/io/accept_handle.hpp>
 #include <caf/io/broker.hpp>
 
+#include "accept_watchdog.hpp"
 #include "pss/options.hpp"
 #include "pss/server_info.hpp"
 #include "servant_gate.hpp"
@@ -68,6 +69,8 @@ struct server_state {
   caf::io::accept_handle doorman;
   /// Pauses the doorman at Max and resumes it below; ends the server.
   servant_gate<caf::io::accept_handle> gate;
+  /// Pauses accepting while the process is out of descriptors.
+  accept_watchdog watchdog;
   uint16_t port = 0;
   int32_t max = 1;
   caf::actor parent;

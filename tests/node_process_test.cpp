@@ -1,6 +1,11 @@
 #include <csignal>
+#include <fstream>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <sstream>
+
+#include <unistd.h>
 
 #include <caf/io/middleman.hpp>
 
@@ -19,6 +24,12 @@ namespace {
 struct node_process {
   explicit node_process(std::vector<std::string> args)
       : proc(PSS_NODE_BINARY, std::move(args)) {
+    // nop
+  }
+
+  /// Runs pss-node through `launcher` (e.g. prlimit), which gets `args`.
+  node_process(const std::string& launcher, std::vector<std::string> args)
+      : proc(launcher, std::move(args)) {
     // nop
   }
 
@@ -256,4 +267,72 @@ TEST_CASE("SIGTERM and SIGINT stop every server and session, exit 0") {
     CHECK(node.proc.stderr_text().find("stopping every server")
           != std::string::npos);
   }
+}
+
+namespace {
+
+// CPU time (user + system) the process `pid` has used, in clock ticks.
+long cpu_ticks(pid_t pid) {
+  std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string text((std::istreambuf_iterator<char>(stat)),
+                   std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces) start after ')'.
+  std::istringstream in{text.substr(text.rfind(')') + 2)};
+  std::string field;
+  long utime = 0;
+  long stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14)
+      utime = std::stol(field);
+    if (i == 15)
+      stime = std::stol(field);
+  }
+  return utime + stime;
+}
+
+} // namespace
+
+TEST_CASE("out of descriptors, pss-node neither spins nor fails, and serves "
+          "the waiting clients once descriptors free up") {
+  // 64 descriptors: a few dozen sessions fit; the rest of 100 clients wait.
+  node_process node{"/usr/bin/prlimit",
+                    {"--nofile=64:64", PSS_NODE_BINARY, "--control", "off",
+                     "--server", "echo,name=scarce,max=1000"}};
+  node.read_started();
+  auto port = node.servers["scarce"];
+  REQUIRE(port != 0);
+  std::vector<std::unique_ptr<loopback_client>> clients;
+  for (int i = 0; i < 100; ++i) {
+    clients.emplace_back(new loopback_client(port));
+    REQUIRE(clients.back()->connected());
+    REQUIRE(clients.back()->send("x"));
+  }
+  // The first client is served: accepting works until descriptors run out.
+  REQUIRE(clients.front()->receive(1) == "x");
+  // The node notices that it cannot accept.
+  REQUIRE(poll_until([&] {
+    return node.proc.stderr_text().find("out of file descriptors")
+           != std::string::npos;
+  }));
+  // Measure over two seconds while clients wait that cannot be accepted: a
+  // spinning accept loop would burn all of it.
+  auto ticks_per_second = ::sysconf(_SC_CLK_TCK);
+  auto before = cpu_ticks(node.proc.pid());
+  auto start = std::chrono::steady_clock::now();
+  poll_until([&] {
+    return std::chrono::steady_clock::now() - start >= std::chrono::seconds(2);
+  });
+  auto used = cpu_ticks(node.proc.pid()) - before;
+  INFO("CPU ticks used in two seconds: " << used << " of "
+                                         << 2 * ticks_per_second);
+  CHECK(used < ticks_per_second / 2);
+  // Every client is served in turn as the ones before it leave.
+  for (size_t i = 0; i < clients.size(); ++i) {
+    INFO("client " << i);
+    if (i > 0)
+      REQUIRE(clients[i]->receive(1) == "x");
+    clients[i]->close();
+  }
+  node.proc.send_signal(SIGTERM);
+  CHECK(node.proc.wait_exit() == 0);
 }

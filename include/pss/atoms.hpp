@@ -23,6 +23,8 @@ using list_atom = caf::atom_constant<caf::atom("pss_list")>;
 using shutdown_atom = caf::atom_constant<caf::atom("pss_down")>;
 /// A session's idle-timeout check (internal).
 using idle_atom = caf::atom_constant<caf::atom("pss_idle")>;
+/// A server's periodic accept check (internal).
+using watch_atom = caf::atom_constant<caf::atom("pss_watch")>;
 /// A socket pause or resume has settled (internal).
 using settle_atom = caf::atom_constant<caf::atom("pss_settle")>;
 /// Send a packet to the peer of a session, from any actor.

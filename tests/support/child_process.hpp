@@ -20,6 +20,11 @@ public:
   child_process& operator=(const child_process&) = delete;
   ~child_process();
 
+  /// The process id.
+  pid_t pid() const {
+    return pid_;
+  }
+
   /// Whether the program could be started.
   bool started() const {
     return pid_ > 0;
