@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages pss builds and tests with, where missing.
-# Safe to run again: it asks apt only when something is not installed yet.
+# Installs the Debian packages pss builds and tests with, where missing,
+# plus any named as arguments. Safe to run again: it asks apt only when
+# something is not installed yet.
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,9 @@ packages=(
   nlohmann-json3-dev  # JSON output of pss-repl and pss-bench
   netcat-openbsd      # the README's echo check
 )
+
+# Callers that need more (the fuzzers need clang) name it.
+packages+=("$@")
 
 missing=()
 for pkg in "${packages[@]}"; do
