@@ -160,6 +160,11 @@ bool loopback_client::quiet_for(std::chrono::milliseconds window) {
   return !wait_readable(fd_, until);
 }
 
+void loopback_client::shutdown_sending() {
+  if (fd_ >= 0)
+    ::shutdown(fd_, SHUT_WR);
+}
+
 void loopback_client::close() {
   if (fd_ >= 0)
     ::close(fd_);

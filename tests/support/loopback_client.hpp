@@ -57,6 +57,9 @@ public:
   /// used only to check that something does *not* happen.
   bool quiet_for(std::chrono::milliseconds window);
 
+  /// Half-closes: no more sending (FIN), receiving goes on.
+  void shutdown_sending();
+
   /// Closes the connection now.
   void close();
 
