@@ -342,24 +342,32 @@ TEST_CASE("packets take the fast path until the session hands them back") {
   CHECK(poll_until([&] { return logs.contains("fast path failed"); }));
 }
 
+namespace {
+
+const packet_type framings_with_boundaries[]
+    = {packet_type::line, packet_type::u8, packet_type::u16, packet_type::u32};
+
+// `payload` as it goes over the wire in `type`'s framing (pss's own encoder).
+std::string on_wire(const std::string& payload, packet_type type) {
+  std::vector<char> out;
+  REQUIRE(!append_frame(out, type, payload.data(), payload.size()));
+  return {out.begin(), out.end()};
+}
+
+} // namespace
+
 TEST_CASE("a half-closed peer still gets every reply, then the session ends") {
   test_node node;
-  for (size_t header : {0u, 1u, 2u, 4u}) {
-    auto type = header == 0 ? packet_type::line
-                            : *parse_packet_type(std::to_string(header));
+  for (auto type : framings_with_boundaries) {
+    INFO("packet " << to_string(type));
     auto info = start_raw_server(node.reg, 0, 2, echo_fn(), type, 0);
     REQUIRE(info);
     loopback_client client{info->port};
     std::string sent;
-    for (int i = 0; i < 50; ++i) {
-      auto payload = "packet " + std::to_string(i);
-      auto bytes = header == 0 ? payload + "\n"
-                               : loopback_client::frame(payload, header);
-      sent += bytes;
-    }
+    for (int i = 0; i < 50; ++i)
+      sent += on_wire("packet " + std::to_string(i), type);
     REQUIRE(client.send(sent));
     client.shutdown_sending();
-    INFO("packet " << to_string(type));
     CHECK(client.receive(sent.size()) == sent);
     CHECK(client.wait_closed());
     CHECK(poll_until([&] { return status_is(node, info->port, 0); }));
@@ -368,29 +376,23 @@ TEST_CASE("a half-closed peer still gets every reply, then the session ends") {
 
 TEST_CASE("a reset in the middle of a packet ends only that session") {
   test_node node;
-  log_capture logs;
-  for (size_t header : {0u, 1u, 2u, 4u}) {
-    auto type = header == 0 ? packet_type::line
-                            : *parse_packet_type(std::to_string(header));
+  for (auto type : framings_with_boundaries) {
+    INFO("packet " << to_string(type));
     auto info = start_raw_server(node.reg, 0, 4, echo_fn(), type, 0);
     REQUIRE(info);
     loopback_client survivor{info->port};
     {
       loopback_client victim{info->port};
-      auto whole = header == 0 ? std::string{"complete\n"}
-                               : loopback_client::frame("complete", header);
-      auto cut = header == 0 ? std::string{"half a li"}
-                             : loopback_client::frame("half a packet", header)
-                                   .substr(0, header + 3);
+      auto whole = on_wire("complete", type);
       REQUIRE(victim.send(whole));
       REQUIRE(victim.receive(whole.size()) == whole);
-      REQUIRE(victim.send(cut));
+      // The header (if any) and three bytes of a packet that never ends.
+      REQUIRE(victim.send(
+          on_wire("half a packet", type).substr(0, header_size(type) + 3)));
       victim.reset();
     }
-    INFO("packet " << to_string(type));
     CHECK(poll_until([&] { return status_is(node, info->port, 1); }));
-    auto ping = header == 0 ? std::string{"still here\n"}
-                            : loopback_client::frame("still here", header);
+    auto ping = on_wire("still here", type);
     REQUIRE(survivor.send(ping));
     CHECK(survivor.receive(ping.size()) == ping);
   }
