@@ -1,3 +1,4 @@
+#include <functional>
 #include <map>
 #include <unordered_map>
 #include <vector>
@@ -24,8 +25,9 @@ struct registry_entry {
   uint16_t port = 0;
   packet_type packet = packet_type::raw;
   std::shared_ptr<server_counters> counters;
-  /// Callers of stop_server waiting for the server to be gone.
-  std::vector<caf::typed_response_promise<caf::ok_atom>> stop_waiters;
+  /// What to do once the server is gone: answer the callers of stop and
+  /// drain, who wait for that.
+  std::vector<std::function<void()>> on_gone;
 };
 
 struct registry_state {
@@ -71,6 +73,17 @@ registry_entry* resolve(registry_state& st, const server_ref& ref) {
     return nullptr;
   auto i = st.by_name.find(*name);
   return i == st.by_name.end() ? nullptr : &i->second;
+}
+
+// Requests the server's own answer: a server too busy to answer makes
+// the caller time out, not the registry (as in the original).
+template <class T, class... Ts>
+caf::result<T> ask_server(registry_self self, const server_ref& ref, Ts... xs) {
+  auto entry = resolve(self->state, ref);
+  if (entry == nullptr)
+    return retrylater(ref);
+  self->delegate(entry->server, xs...);
+  return caf::delegated<T>{};
 }
 
 caf::result<server_info> start(registry_self self, server_spec spec,
@@ -125,6 +138,27 @@ caf::result<server_info> start(registry_self self, server_spec spec,
   return rp;
 }
 
+// The server drains itself and reports; the caller hears back once the
+// server is gone (as with stop), so that its name is free again.
+caf::result<drain_report> drain(registry_self self, registry_entry& entry,
+                                uint32_t timeout_ms) {
+  auto rp = self->make_response_promise<drain_report>();
+  auto report = std::make_shared<caf::optional<drain_report>>();
+  entry.on_gone.emplace_back([rp, report]() mutable {
+    if (*report)
+      rp.deliver(std::move(**report));
+    else
+      rp.deliver(caf::make_error(error::retrylater,
+                                 "the server ended before its drain did"));
+  });
+  self->request(entry.server, caf::infinite, drain_atom::value, timeout_ms)
+      .then([report](drain_report& x) { *report = std::move(x); },
+            [](caf::error&) {
+              // The server is gone: its down message answers the caller.
+            });
+  return rp;
+}
+
 void on_server_down(registry_self self, const caf::down_msg& msg) {
   auto& st = self->state;
   auto i = st.name_by_actor.find(msg.source);
@@ -135,15 +169,15 @@ void on_server_down(registry_self self, const caf::down_msg& msg) {
   auto entry = st.by_name.find(name);
   if (entry == st.by_name.end())
     return;
-  auto waiters = std::move(entry->second.stop_waiters);
+  auto waiters = std::move(entry->second.on_gone);
   if (waiters.empty() && msg.reason != caf::exit_reason::user_shutdown)
     log(log_level::warning, name, "server ended: " + describe(msg.reason));
   else
     log(log_level::info, name, "server stopped");
   st.name_by_port.erase(entry->second.port);
   st.by_name.erase(entry);
-  for (auto& rp : waiters)
-    rp.deliver(caf::ok_atom::value);
+  for (auto& done : waiters)
+    done();
   if (st.shutdown_waiter && st.by_name.empty()) {
     st.shutdown_waiter->deliver(caf::ok_atom::value);
     self->quit();
@@ -175,7 +209,8 @@ registry_actor::behavior_type registry_impl(registry_self self,
         if (entry == nullptr)
           return caf::ok_atom::value;
         auto rp = self->make_response_promise<caf::ok_atom>();
-        entry->stop_waiters.push_back(rp);
+        entry->on_gone.emplace_back(
+            [rp]() mutable { rp.deliver(caf::ok_atom::value); });
         self->send_exit(entry->server, caf::exit_reason::user_shutdown);
         return rp;
       },
@@ -185,22 +220,30 @@ registry_actor::behavior_type registry_impl(registry_self self,
           return retrylater(ref);
         return entry->port;
       },
-      [self](status_atom, const server_ref& ref) -> caf::result<status> {
-        auto entry = resolve(self->state, ref);
-        if (entry == nullptr)
-          return retrylater(ref);
-        // The server answers for itself, as in the original: a server too
-        // busy to answer makes the caller time out, not the registry.
-        self->delegate(entry->server, status_atom::value);
-        return caf::delegated<status>{};
+      [self](status_atom atom, const server_ref& ref) {
+        return ask_server<status>(self, ref, atom);
       },
-      [self](children_atom,
-             const server_ref& ref) -> caf::result<std::vector<child_info>> {
+      [self](children_atom atom, const server_ref& ref) {
+        return ask_server<std::vector<child_info>>(self, ref, atom);
+      },
+      [self](set_max_atom atom, const server_ref& ref, int32_t max) {
+        return ask_server<status>(self, ref, atom, max);
+      },
+      [self](suspend_atom atom, const server_ref& ref) {
+        return ask_server<caf::ok_atom>(self, ref, atom);
+      },
+      [self](resume_atom atom, const server_ref& ref) {
+        return ask_server<caf::ok_atom>(self, ref, atom);
+      },
+      [self](drain_atom, const server_ref& ref,
+             uint32_t timeout_ms) -> caf::result<drain_report> {
         auto entry = resolve(self->state, ref);
         if (entry == nullptr)
           return retrylater(ref);
-        self->delegate(entry->server, children_atom::value);
-        return caf::delegated<std::vector<child_info>>{};
+        return drain(self, *entry, timeout_ms);
+      },
+      [self](info_atom atom, const server_ref& ref) {
+        return ask_server<server_totals>(self, ref, atom);
       },
       [self](list_atom) {
         std::vector<server_info> result;

@@ -11,7 +11,7 @@
 
 namespace pss {
 
-namespace {
+namespace server {
 
 int32_t session_count(const server_state& st) {
   return static_cast<int32_t>(st.children.size());
@@ -22,12 +22,13 @@ void publish_counts(server_state& st) {
   st.counters->max.store(st.max, std::memory_order_relaxed);
 }
 
-// Pauses or resumes the doorman so that it accepts only while Num < Max;
-// clients beyond Max wait in the kernel's listen backlog.
-void update_accepting(server_broker* self) {
-  auto& st = self->state;
-  st.gate.set_active(session_count(st) < st.max && !st.watchdog.paused());
-}
+} // namespace server
+
+namespace {
+
+using server::publish_counts;
+using server::session_count;
+using server::update_accepting;
 
 void watch_accepting(server_broker* self) {
   auto& st = self->state;
@@ -62,16 +63,22 @@ void start_session(server_broker* self, caf::io::connection_handle hdl) {
   st.children.emplace(child.id(), child_record{child, std::move(peer),
                                                std::chrono::steady_clock::now(),
                                                std::move(stats)});
+  st.tally.started(session_count(st));
   publish_counts(st);
+}
+
+// Whether a free slot may serve a connection now.
+bool may_serve(const server_state& st) {
+  return session_count(st) < st.max && !st.suspended && !st.drain;
 }
 
 void on_new_connection(server_broker* self, caf::io::connection_handle hdl) {
   auto& st = self->state;
-  if (st.gate.quitting()) {
+  if (st.gate.quitting() || st.drain) {
     self->close(hdl);
     return;
   }
-  if (session_count(st) < st.max && st.waiting.empty()) {
+  if (may_serve(st) && st.waiting.empty()) {
     start_session(self, hdl);
   } else {
     self->halt(hdl);
@@ -85,48 +92,41 @@ void on_session_down(server_broker* self, const caf::down_msg& msg) {
   auto i = st.children.find(msg.source.id());
   if (i == st.children.end())
     return;
-  if (!is_clean_exit(msg.reason))
+  if (!is_clean_exit(msg.reason)
+      && msg.reason != caf::exit_reason::user_shutdown)
     log(log_level::warning, st.config->server_name,
         "session " + std::to_string(msg.source.id()) + " (" + i->second.peer
             + ") ended: " + describe(msg.reason));
+  auto& stats = *i->second.stats;
+  st.tally.ended(msg.reason, stats.bytes_in.load(std::memory_order_relaxed),
+                 stats.bytes_out.load(std::memory_order_relaxed),
+                 stats.packets_in.load(std::memory_order_relaxed),
+                 stats.packets_out.load(std::memory_order_relaxed));
   st.children.erase(i);
   // A descriptor was freed: if accepting was paused for lack of them, try.
   st.watchdog.retry_now();
-  while (session_count(st) < st.max && !st.waiting.empty()) {
+  publish_counts(st);
+  update_accepting(self);
+  if (st.drain)
+    server::on_drained_session(self);
+}
+
+} // namespace
+
+namespace server {
+
+void update_accepting(server_broker* self) {
+  auto& st = self->state;
+  while (may_serve(st) && !st.waiting.empty()) {
     auto hdl = st.waiting.front();
     st.waiting.pop_front();
     start_session(self, hdl);
   }
   publish_counts(st);
-  update_accepting(self);
+  st.gate.set_active(may_serve(st) && !st.watchdog.paused());
 }
 
-std::vector<child_info> list_children(const server_state& st) {
-  auto now = std::chrono::steady_clock::now();
-  std::vector<child_info> result;
-  result.reserve(st.children.size());
-  for (auto& entry : st.children) {
-    auto& rec = entry.second;
-    child_info info;
-    info.session = rec.session;
-    info.id = entry.first;
-    info.peer = rec.peer;
-    info.age_ms = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(now - rec.started)
-            .count());
-    info.bytes_in = rec.stats->bytes_in.load(std::memory_order_relaxed);
-    info.bytes_out = rec.stats->bytes_out.load(std::memory_order_relaxed);
-    info.packets_in = rec.stats->packets_in.load(std::memory_order_relaxed);
-    info.packets_out = rec.stats->packets_out.load(std::memory_order_relaxed);
-    result.push_back(std::move(info));
-  }
-  std::sort(
-      result.begin(), result.end(),
-      [](const child_info& x, const child_info& y) { return x.id < y.id; });
-  return result;
-}
-
-} // namespace
+} // namespace server
 
 server_state::~server_state() {
   for (auto& entry : children)
@@ -147,6 +147,7 @@ caf::behavior cold_start(server_broker* self, cold_start_args args) {
   st.counters = std::move(args.counters);
   st.port = args.port;
   st.max = args.max;
+  st.started = std::chrono::steady_clock::now();
   st.parent = std::move(args.parent);
   st.doorman = self->add_doorman(args.listen_fd);
   st.gate.init(self, st.doorman, true);
@@ -158,7 +159,7 @@ caf::behavior cold_start(server_broker* self, cold_start_args args) {
     if (st.parent && msg.source == st.parent) {
       log(log_level::info, st.config->server_name,
           "parent ended (" + describe(msg.reason) + "): stopping");
-      st.gate.quit(caf::exit_reason::user_shutdown);
+      server::quit(self, caf::exit_reason::user_shutdown);
       return;
     }
     on_session_down(self, msg);
@@ -167,13 +168,13 @@ caf::behavior cold_start(server_broker* self, cold_start_args args) {
   // doorman is settled in the I/O loop.
   self->set_exit_handler([self](caf::exit_msg& msg) {
     if (msg.reason)
-      self->state.gate.quit(std::move(msg.reason));
+      server::quit(self, std::move(msg.reason));
   });
   self->delayed_send(self, accept_watchdog::interval, watch_atom::value);
   log(log_level::info, st.config->server_name,
       "listening on port " + std::to_string(st.port) + ", max "
           + std::to_string(st.max) + ", packet " + to_string(args.packet));
-  return {
+  caf::message_handler life{
       [self](const caf::io::new_connection_msg& msg) {
         on_new_connection(self, msg.handle);
       },
@@ -189,18 +190,13 @@ caf::behavior cold_start(server_broker* self, cold_start_args args) {
       [self](const caf::io::acceptor_closed_msg&) {
         log(log_level::error, self->state.config->server_name,
             "listening socket closed: stopping");
-        self->state.gate.quit(
-            caf::make_error(error::bind_failed, "listening socket closed"));
+        server::quit(self, caf::make_error(error::bind_failed,
+                                           "listening socket closed"));
       },
       [self](settle_atom) { self->state.gate.on_settled(); },
       [self](watch_atom) { watch_accepting(self); },
-      [self](status_atom) {
-        auto& st = self->state;
-        return status{session_count(st), st.max};
-      },
-      [self](children_atom) { return list_children(self->state); },
-      [self](port_atom) { return self->state.port; },
   };
+  return life.or_else(server::operations(self));
 }
 
 } // namespace pss

@@ -11,10 +11,14 @@
 #include <caf/io/accept_handle.hpp>
 #include <caf/io/broker.hpp>
 
+#include <caf/optional.hpp>
+#include <caf/typed_response_promise.hpp>
+
 #include "accept_watchdog.hpp"
 #include "pss/options.hpp"
 #include "pss/server_info.hpp"
 #include "servant_gate.hpp"
+#include "server_tally.hpp"
 #include "session_broker.hpp"
 
 namespace pss {
@@ -59,6 +63,15 @@ struct child_record {
   std::shared_ptr<session_stats> stats;
 };
 
+/// A drain in progress: who waits for its report and what it counted.
+struct drain_state {
+  /// Callers waiting for the report (more than one may ask).
+  std::vector<caf::typed_response_promise<drain_report>> waiters;
+  drain_report report;
+  /// The timeout passed: the sessions left were told to close.
+  bool timed_out = false;
+};
+
 /// The state of a server broker: its doorman, its sessions and its limit.
 struct server_state {
   /// Stops every session still running, whatever ended the server.
@@ -75,6 +88,13 @@ struct server_state {
   int32_t max = 1;
   caf::actor parent;
   std::unordered_map<caf::actor_id, child_record> children;
+  /// Totals since start, for `info`.
+  server_tally tally;
+  std::chrono::steady_clock::time_point started;
+  /// Accepting is suspended by an operator (clients wait in the backlog).
+  bool suspended = false;
+  /// Set while the server drains.
+  caf::optional<drain_state> drain;
   /// Connections accepted while every slot was taken (the doorman is halted
   /// at Max, so this only holds the odd straggler); served in order.
   std::deque<caf::io::connection_handle> waiting;
@@ -86,5 +106,33 @@ using server_broker = caf::io::stateful_broker<server_state>;
 /// The original's cold_start/7: the server broker's start. Takes over the
 /// listening socket and serves sessions until stopped.
 caf::behavior cold_start(server_broker* self, cold_start_args args);
+
+/// What the server's life (server_broker.cpp) and its operator requests
+/// (server_operations.cpp) share.
+namespace server {
+
+/// Sessions running now.
+int32_t session_count(const server_state& st);
+
+/// Tells the registry's counters (for `servers` lists) the new Num/Max.
+void publish_counts(server_state& st);
+
+/// Serves waiting connections while slots are free, then pauses or resumes
+/// the doorman so that it accepts only while Num < Max, not suspended,
+/// draining or out of descriptors.
+void update_accepting(server_broker* self);
+
+/// Ends the server with `reason`; a drain in progress reports first.
+void quit(server_broker* self, caf::error reason);
+
+/// The operator requests a server answers: status, children, set_max,
+/// suspend, resume, drain, info.
+caf::message_handler operations(server_broker* self);
+
+/// Counts a session that ended while the server drains, and stops the
+/// server when it was the last one.
+void on_drained_session(server_broker* self);
+
+} // namespace server
 
 } // namespace pss

@@ -22,6 +22,8 @@ CAF_ADD_TYPE_ID(pss, (pss::server_ref))
 CAF_ADD_TYPE_ID(pss, (pss::status))
 CAF_ADD_TYPE_ID(pss, (pss::child_info))
 CAF_ADD_TYPE_ID(pss, (pss::server_info))
+CAF_ADD_TYPE_ID(pss, (pss::server_totals))
+CAF_ADD_TYPE_ID(pss, (pss::drain_report))
 CAF_ADD_TYPE_ID(pss, (std::vector<pss::child_info>))
 CAF_ADD_TYPE_ID(pss, (std::vector<pss::server_info>))
 

@@ -6,6 +6,7 @@
 #include "pss/errors.hpp"
 #include "pss/framing.hpp"
 #include "pss/handlers.hpp"
+#include "pss/live_operations.hpp"
 #include "pss/log.hpp"
 #include "pss/options.hpp"
 #include "pss/proc_socket_server.hpp"

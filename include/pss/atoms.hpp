@@ -21,6 +21,18 @@ using children_atom = caf::atom_constant<caf::atom("pss_kids")>;
 using list_atom = caf::atom_constant<caf::atom("pss_list")>;
 /// Stop every server and then the registry itself.
 using shutdown_atom = caf::atom_constant<caf::atom("pss_down")>;
+/// Change a running server's limit.
+using set_max_atom = caf::atom_constant<caf::atom("pss_setmax")>;
+/// Stop accepting, keeping the listening socket (clients wait).
+using suspend_atom = caf::atom_constant<caf::atom("pss_susp")>;
+/// Accept again after a suspend.
+using resume_atom = caf::atom_constant<caf::atom("pss_resume")>;
+/// Stop gracefully: accept nothing, stop once the sessions ended.
+using drain_atom = caf::atom_constant<caf::atom("pss_drain")>;
+/// Ask for a server's totals since start.
+using info_atom = caf::atom_constant<caf::atom("pss_info")>;
+/// A drain's timeout has passed (internal).
+using drain_timeout_atom = caf::atom_constant<caf::atom("pss_drainT")>;
 /// A session's idle-timeout check (internal).
 using idle_atom = caf::atom_constant<caf::atom("pss_idle")>;
 /// A server's periodic accept check (internal).

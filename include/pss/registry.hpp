@@ -37,6 +37,22 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<status_atom, server_ref>::with<status>,
     /// The sessions of a server, answered by the server itself.
     caf::replies_to<children_atom, server_ref>::with<std::vector<child_info>>,
+    /// Changes a server's limit; answers its new `{Num, Max}`. Raising it
+    /// serves waiting clients at once; lowering it cuts no session, the
+    /// server accepts again once sessions dropped below it.
+    caf::replies_to<set_max_atom, server_ref, int32_t>::with<status>,
+    /// Stops accepting, keeping the listening socket: clients wait in the
+    /// backlog. Running sessions go on.
+    caf::replies_to<suspend_atom, server_ref>::with<caf::ok_atom>,
+    /// Accepts again after a suspend.
+    caf::replies_to<resume_atom, server_ref>::with<caf::ok_atom>,
+    /// Stops gracefully: accepts nothing more, lets sessions finish and
+    /// stops the server when the last one ends or after `timeout_ms`
+    /// milliseconds (then closing the rest). Answers once the server is
+    /// gone.
+    caf::replies_to<drain_atom, server_ref, uint32_t>::with<drain_report>,
+    /// A server's totals since start, answered by the server itself.
+    caf::replies_to<info_atom, server_ref>::with<server_totals>,
     /// Every server of this registry, ordered by name.
     caf::replies_to<list_atom>::with<std::vector<server_info>>,
     /// Stops every server, then the registry.

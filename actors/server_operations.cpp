@@ -1,0 +1,200 @@
+// The requests an operator sends a running server (through the registry):
+// its status and sessions, and the live operations that change how it
+// accepts: set_max, suspend, resume, drain. Its life (accepting, sessions
+// coming and going) is in server_broker.cpp.
+
+#include <algorithm>
+#include <chrono>
+
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+
+#include "listen_socket.hpp"
+#include "pss/atoms.hpp"
+#include "pss/log.hpp"
+#include "server_broker.hpp"
+
+namespace pss::server {
+
+namespace {
+
+uint64_t ms_since(std::chrono::steady_clock::time_point since) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - since)
+          .count());
+}
+
+std::vector<child_info> list_children(const server_state& st) {
+  std::vector<child_info> result;
+  result.reserve(st.children.size());
+  for (auto& entry : st.children) {
+    auto& rec = entry.second;
+    child_info info;
+    info.session = rec.session;
+    info.id = entry.first;
+    info.peer = rec.peer;
+    info.age_ms = ms_since(rec.started);
+    info.bytes_in = rec.stats->bytes_in.load(std::memory_order_relaxed);
+    info.bytes_out = rec.stats->bytes_out.load(std::memory_order_relaxed);
+    info.packets_in = rec.stats->packets_in.load(std::memory_order_relaxed);
+    info.packets_out = rec.stats->packets_out.load(std::memory_order_relaxed);
+    result.push_back(std::move(info));
+  }
+  std::sort(
+      result.begin(), result.end(),
+      [](const child_info& x, const child_info& y) { return x.id < y.id; });
+  return result;
+}
+
+// Clients connected but not served: the odd straggler the server holds
+// plus those in the kernel's listen backlog.
+int32_t waiting_clients(const server_state& st) {
+  auto queued = accept_queue_length(static_cast<int>(st.doorman.id()));
+  return static_cast<int32_t>(st.waiting.size() + queued);
+}
+
+// The totals of ended sessions plus the live ones' traffic so far.
+server_totals make_totals(const server_state& st) {
+  auto result = st.tally.totals();
+  result.name = st.config->server_name;
+  result.port = st.port;
+  result.uptime_ms = ms_since(st.started);
+  result.max = st.max;
+  result.active = session_count(st);
+  result.waiting = waiting_clients(st);
+  for (auto& entry : st.children) {
+    auto& stats = *entry.second.stats;
+    result.bytes_in += stats.bytes_in.load(std::memory_order_relaxed);
+    result.bytes_out += stats.bytes_out.load(std::memory_order_relaxed);
+    result.packets_in += stats.packets_in.load(std::memory_order_relaxed);
+    result.packets_out += stats.packets_out.load(std::memory_order_relaxed);
+  }
+  result.suspended = st.suspended;
+  result.draining = static_cast<bool>(st.drain);
+  return result;
+}
+
+caf::result<status> set_max(server_broker* self, int32_t max) {
+  auto& st = self->state;
+  if (max < 1)
+    return caf::make_error(error::invalid_argument,
+                           "max must be at least 1, not "
+                               + std::to_string(max));
+  if (max != st.max)
+    log(log_level::info, st.config->server_name,
+        "max " + std::to_string(st.max) + " -> " + std::to_string(max));
+  st.max = max;
+  // Raising the limit serves waiting clients at once; lowering it cuts no
+  // session, the server only stops accepting until sessions drop below.
+  update_accepting(self);
+  return status{session_count(st), st.max};
+}
+
+caf::ok_atom set_suspended(server_broker* self, bool suspended) {
+  auto& st = self->state;
+  if (st.suspended != suspended)
+    log(log_level::info, st.config->server_name,
+        suspended ? "suspended: clients wait in the backlog" : "resumed");
+  st.suspended = suspended;
+  update_accepting(self);
+  return caf::ok_atom::value;
+}
+
+void finish_drain(server_broker* self) {
+  quit(self, caf::exit_reason::user_shutdown);
+}
+
+caf::result<drain_report> drain(server_broker* self, uint32_t timeout_ms) {
+  auto& st = self->state;
+  if (st.gate.quitting())
+    return drain_report{};
+  auto rp = self->make_response_promise<drain_report>();
+  if (st.drain) {
+    // A second drain joins the first and its timeout.
+    st.drain->waiters.push_back(rp);
+    return rp;
+  }
+  st.drain = drain_state{};
+  st.drain->waiters.push_back(rp);
+  st.drain->report.unserved = st.waiting.size();
+  // Connections that never got a slot are not sessions to wait for; those
+  // in the backlog are refused when the listening socket closes.
+  for (auto hdl : st.waiting)
+    self->close(hdl);
+  st.waiting.clear();
+  update_accepting(self);
+  log(log_level::info, st.config->server_name,
+      "draining " + std::to_string(session_count(st)) + " sessions, timeout "
+          + std::to_string(timeout_ms) + " ms");
+  if (st.children.empty())
+    finish_drain(self);
+  else
+    self->delayed_send(self, std::chrono::milliseconds(timeout_ms),
+                       drain_timeout_atom::value);
+  return rp;
+}
+
+void on_drain_timeout(server_broker* self) {
+  auto& st = self->state;
+  if (!st.drain || st.drain->timed_out)
+    return;
+  st.drain->timed_out = true;
+  st.drain->report.closed = st.children.size();
+  log(log_level::info, st.config->server_name,
+      "drain timeout: closing " + std::to_string(st.children.size())
+          + " sessions");
+  for (auto& entry : st.children)
+    self->send_exit(entry.second.session, caf::exit_reason::user_shutdown);
+}
+
+} // namespace
+
+void on_drained_session(server_broker* self) {
+  auto& st = self->state;
+  if (!st.drain->timed_out)
+    ++st.drain->report.ended;
+  if (st.children.empty())
+    finish_drain(self);
+}
+
+void quit(server_broker* self, caf::error reason) {
+  auto& st = self->state;
+  if (st.drain) {
+    // Stopped (or timed out) before the last session ended: the sessions
+    // left are closed with the server.
+    auto& report = st.drain->report;
+    if (!st.drain->timed_out)
+      report.closed = st.children.size();
+    report.unserved += static_cast<uint64_t>(waiting_clients(st));
+    log(log_level::info, st.config->server_name,
+        "drained: " + std::to_string(report.ended) + " sessions ended, "
+            + std::to_string(report.closed) + " closed, "
+            + std::to_string(report.unserved) + " waiting clients not served");
+    for (auto& rp : st.drain->waiters)
+      rp.deliver(report);
+    st.drain->waiters.clear();
+  }
+  st.gate.quit(std::move(reason));
+}
+
+caf::message_handler operations(server_broker* self) {
+  return {
+      [self](status_atom) {
+        auto& st = self->state;
+        return status{session_count(st), st.max};
+      },
+      [self](children_atom) { return list_children(self->state); },
+      [self](port_atom) { return self->state.port; },
+      [self](info_atom) { return make_totals(self->state); },
+      [self](set_max_atom, int32_t max) { return set_max(self, max); },
+      [self](suspend_atom) { return set_suspended(self, true); },
+      [self](resume_atom) { return set_suspended(self, false); },
+      [self](drain_atom, uint32_t timeout_ms) {
+        return drain(self, timeout_ms);
+      },
+      [self](drain_timeout_atom) { on_drain_timeout(self); },
+  };
+}
+
+} // namespace pss::server
