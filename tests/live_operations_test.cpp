@@ -158,7 +158,7 @@ TEST_CASE("drain closes the sessions left when its timeout passes") {
   CHECK(server_status(node.reg, "d").error() == error::retrylater);
 }
 
-TEST_CASE("drain of an idle server stops it at once; stop ends a drain") {
+TEST_CASE("drain of an idle server stops it at once, and stop ends a drain") {
   test_node node;
   auto idle = start_server(node.reg, "idle", 0, 5, echo_fn());
   REQUIRE(idle);

@@ -1,5 +1,6 @@
 #include <csignal>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -7,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
 
 #include <catch2/catch.hpp>
@@ -201,6 +203,48 @@ TEST_CASE("actors on another node control pss-node through its endpoint") {
     CHECK(second.wait_closed());
     CHECK(!stop_server(*reg, "started_remotely"));
     CHECK(list_servers(*reg)->size() == 1);
+  }
+  SECTION("live operations, sent by an actor of this node") {
+    // An event-based actor asks the remote registry as any actor would:
+    // raise the limit, then read the server's totals.
+    std::promise<std::pair<status, server_totals>> answers;
+    auto remote = *reg;
+    here.sys.spawn(
+        [&answers, remote](caf::event_based_actor* self, int) {
+          self->request(remote, std::chrono::seconds(5), set_max_atom::value,
+                        server_ref{"remote_echo"}, int32_t{7})
+              .then([=, &answers](status st) {
+                self->request(remote, std::chrono::seconds(5), info_atom::value,
+                              server_ref{"remote_echo"})
+                    .then([=, &answers](server_totals totals) {
+                      answers.set_value({st, std::move(totals)});
+                    });
+              });
+        },
+        0);
+    auto got = answers.get_future();
+    REQUIRE(got.wait_for(std::chrono::seconds(10))
+            == std::future_status::ready);
+    auto [st, totals] = got.get();
+    CHECK(st.max == 7);
+    CHECK(totals.name == "remote_echo");
+    CHECK(totals.max == 7);
+    CHECK(totals.active == 1);
+    CHECK(totals.accepted == 1);
+    CHECK(totals.bytes_in == 1);
+    REQUIRE(!suspend_server(*reg, "remote_echo", timeout_ms{5000}));
+    loopback_client waiting{echo_port};
+    REQUIRE(waiting.send("w"));
+    CHECK(waiting.quiet_for(std::chrono::milliseconds(150)));
+    REQUIRE(!resume_server(*reg, echo_port, timeout_ms{5000}));
+    CHECK(waiting.receive(1) == "w");
+    // Both sessions outlive the drain's timeout: the server closes them.
+    auto report = drain_server(*reg, "remote_echo", 200, timeout_ms{10000});
+    REQUIRE(report);
+    CHECK(report->ended == 0);
+    CHECK(report->closed == 2);
+    CHECK(waiting.wait_closed());
+    CHECK(server_status(*reg, "remote_echo").error() == error::retrylater);
   }
   node.proc.send_signal(SIGTERM);
   CHECK(node.proc.wait_exit() == 0);

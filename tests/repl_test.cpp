@@ -290,3 +290,148 @@ TEST_CASE("Ctrl-D on an empty line leaves the REPL") {
   type_at_prompt(repl, "\x04");
   CHECK(repl.wait_exit() == 0);
 }
+
+TEST_CASE("live operations from the REPL print their exact JSON") {
+  running_node node;
+  auto p = std::to_string(node.port);
+  loopback_client client{node.port};
+  REQUIRE(client.send("xy"));
+  REQUIRE(client.receive(2) == "xy");
+  repl_run run{
+      script(node.control, {"set_max alpha 7", "suspend alpha", "info alpha",
+                            "resume " + p, "children alpha", "drain alpha 100",
+                            "status alpha", "suspend nope"})};
+  REQUIRE(run.lines.size() == 8);
+  CHECK(run.lines[0] == R"({"num":1,"max":7})");
+  CHECK(run.lines[1] == R"({"ok":true})");
+  auto info = nlohmann::json::parse(run.lines[2]);
+  CHECK(run.lines[2].rfind(
+            R"({"name":"alpha","port":)" + p + R"(,"uptime_ms":)", 0)
+        == 0);
+  CHECK(info["num"] == 1);
+  CHECK(info["max"] == 7);
+  CHECK(info["accepted"] == 1);
+  CHECK(info["bytes_in"] == 2);
+  CHECK(info["bytes_out"] == 2);
+  CHECK(info["errors"] == nlohmann::json::object());
+  CHECK(info["suspended"] == true);
+  CHECK(info["draining"] == false);
+  CHECK(run.lines[3] == R"({"ok":true})");
+  auto kids = nlohmann::json::parse(run.lines[4]);
+  REQUIRE(kids["children"].size() == 1);
+  auto& kid = kids["children"][0];
+  CHECK(kid["bytes_in"] == 2);
+  CHECK(kid["bytes_out"] == 2);
+  CHECK(kid["packets_in"] == 1);
+  CHECK(kid["packets_out"] == 1);
+  CHECK(kid["age_ms"].is_number_unsigned());
+  CHECK(run.lines[5] == R"({"ok":true,"ended":0,"closed":1,"unserved":0})");
+  CHECK(run.lines[6] == R"({"error":"retrylater"})");
+  CHECK(run.lines[7] == R"({"error":"retrylater"})");
+  CHECK(run.status == 1);
+  CHECK(client.wait_closed());
+}
+
+TEST_CASE("live operations refuse bad arguments with their usage") {
+  running_node node;
+  repl_run run{script(node.control,
+                      {"set_max alpha 0", "set_max alpha", "drain alpha soon",
+                       "watch alpha 5", "suspend", "status alpha"},
+                      false)};
+  REQUIRE(run.lines.size() == 6);
+  CHECK(run.lines[0]
+        == "error: the limit must be a number of at least 1, not '0'; usage: "
+           "set_max REF N");
+  CHECK(run.lines[1]
+        == "error: expected a server and a limit; usage: set_max REF N");
+  CHECK(run.lines[2]
+        == "error: timeout must be milliseconds, not 'soon'; usage: drain "
+           "REF [TIMEOUT_MS]");
+  CHECK(run.lines[3]
+        == "error: interval must be at least 100 ms; usage: watch REF "
+           "[INTERVAL_MS]");
+  CHECK(run.lines[4] == "error: expected one server; usage: suspend REF");
+  CHECK(run.lines[5] == "0/5");
+  CHECK(run.status == 2);
+}
+
+TEST_CASE("watch in a script prints one refresh when input is empty") {
+  running_node node;
+  repl_run run{script(node.control, {"watch alpha 100", "status alpha"})};
+  REQUIRE(run.lines.size() == 2);
+  auto view = nlohmann::json::parse(run.lines[0]);
+  CHECK(view["watch"]["name"] == "alpha");
+  CHECK(view["watch"]["state"] == "accepting");
+  CHECK(view["watch"]["num"] == 0);
+  CHECK(view["watch"]["max"] == 5);
+  CHECK(run.lines[1] == R"({"num":0,"max":5})");
+  CHECK(run.status == 0);
+}
+
+TEST_CASE("a person watches a server refresh until a key is pressed") {
+  running_node node;
+  interactive_repl session{{"--connect", "127.0.0.1:" + node.control}};
+  auto& repl = session.terminal;
+  type_at_prompt(repl, "watch alpha 200\r");
+  REQUIRE(repl.wait_for("press a key to stop"));
+  CHECK(repl.wait_for("sessions 0/5"));
+  // A client arrives: a later refresh shows it, with no key pressed.
+  loopback_client client{node.port};
+  REQUIRE(client.send("hello"));
+  REQUIRE(client.receive(5) == "hello");
+  repl.forget();
+  CHECK(repl.wait_for("sessions 1/5"));
+  CHECK(repl.wait_for("127.0.0.1:"));
+  REQUIRE(repl.type("q"));
+  REQUIRE(repl.wait_for("pss> "));
+  // The key ended the view and was not taken as a command.
+  type_at_prompt(repl, "status alpha\r");
+  CHECK(repl.wait_for("1/5"));
+  type_at_prompt(repl, "quit\r");
+  CHECK(repl.wait_exit() == 0);
+}
+
+TEST_CASE("the REPL works with several nodes at once") {
+  running_node one;
+  running_node two;
+  auto node1 = "127.0.0.1:" + one.control;
+  auto node2 = "127.0.0.1:" + two.control;
+  repl_run run{script(
+      one.control, {"connect " + node2, "nodes", "servers", "status alpha",
+                    "status " + node2 + ":alpha", "start echo name=beta max=3",
+                    "start echo name=beta max=3 node=" + node2, "status beta",
+                    "port " + node1 + ":" + std::to_string(one.port),
+                    "stop beta", "stop beta", "disconnect " + node1,
+                    "status alpha", "nodes", "disconnect " + node1})};
+  REQUIRE(run.lines.size() == 15);
+  CHECK(run.lines[0] == R"({"ok":true,"node":")" + node2 + R"("})");
+  CHECK(run.lines[1]
+        == R"({"nodes":[{"node":")" + node1 + R"(","connected":true},)"
+               + R"({"node":")" + node2 + R"(","connected":true}]})");
+  CHECK(run.lines[2]
+        == R"({"servers":[{"node":")" + node1 + R"(","name":"alpha","port":)"
+               + std::to_string(one.port)
+               + R"(,"num":0,"max":5,"packet":"0"},{"node":")" + node2
+               + R"(","name":"alpha","port":)" + std::to_string(two.port)
+               + R"(,"num":0,"max":5,"packet":"0"}]})");
+  CHECK(run.lines[3]
+        == R"({"error":"invalid_argument: alpha is on several nodes ()" + node1
+               + ", " + node2 + "): say NODE:alpha\"}");
+  CHECK(run.lines[4] == R"({"num":0,"max":5})");
+  CHECK(run.lines[5]
+        == R"({"error":"several nodes are connected: say node=HOST:PORT"})");
+  CHECK(run.lines[6].rfind(R"({"ok":true,"name":"beta","port":)", 0) == 0);
+  // Only the second node has beta: no NODE: needed.
+  CHECK(run.lines[7] == R"({"num":0,"max":3})");
+  CHECK(run.lines[8] == R"({"port":)" + std::to_string(one.port) + "}");
+  CHECK(run.lines[9] == R"({"ok":true})");
+  CHECK(run.lines[10] == R"({"ok":true})");
+  // Without the first node, alpha is the second's.
+  CHECK(run.lines[11] == R"({"ok":true})");
+  CHECK(run.lines[12] == R"({"num":0,"max":5})");
+  CHECK(run.lines[13]
+        == R"({"nodes":[{"node":")" + node2 + R"(","connected":true}]})");
+  CHECK(run.lines[14]
+        == R"({"error":"no node )" + node1 + R"x( (see nodes)"})x");
+  CHECK(run.status == 1);
+}

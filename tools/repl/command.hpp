@@ -24,7 +24,15 @@ enum class command_kind {
   port,
   start,
   stop,
+  set_max,
+  suspend,
+  resume,
+  drain,
+  info,
+  watch,
   connect,
+  disconnect,
+  nodes,
   help,
   quit,
 };
@@ -32,13 +40,22 @@ enum class command_kind {
 /// One parsed command line.
 struct command {
   command_kind kind = command_kind::nothing;
-  /// The server, for status, children, port and stop.
-  server_ref ref;
+  /// The server, for every command that takes a REF, as typed: a name, a
+  /// port, or either behind `NODE:` (the executor knows the nodes).
+  std::string ref;
   /// Per-command timeout; unset means the REPL's `--timeout`.
   caf::optional<std::chrono::milliseconds> timeout;
   /// For start: what to start (handler, name, port, max, packet...).
   server_spec spec;
-  /// For connect: the endpoint, `HOST:PORT`.
+  /// For start: the node to start it on (`node=NODE`), when several are
+  /// connected.
+  std::string node;
+  /// For set_max: the new limit.
+  int32_t max = 0;
+  /// For drain: how long sessions may take to end; for watch: the
+  /// refresh interval.
+  caf::optional<std::chrono::milliseconds> interval;
+  /// For connect and disconnect: the endpoint, `HOST:PORT`.
   std::string host;
   uint16_t port = 0;
 };

@@ -1,5 +1,6 @@
 #include "executor.hpp"
 
+#include "pss/live_operations.hpp"
 #include "pss/proc_socket_server.hpp"
 #include "table.hpp"
 
@@ -19,6 +20,26 @@ std::string age_text(uint64_t ms) {
          + "m";
 }
 
+result went_away(const node_link& node) {
+  return error_result("not connected: node " + node.address()
+                      + " went away (connect HOST:PORT to reconnect)");
+}
+
+result ok_result() {
+  result res;
+  res.json["ok"] = true;
+  res.text = "ok";
+  return res;
+}
+
+result status_result(const status& st) {
+  result res;
+  res.json["num"] = st.num;
+  res.json["max"] = st.max;
+  res.text = std::to_string(st.num) + "/" + std::to_string(st.max);
+  return res;
+}
+
 } // namespace
 
 result error_result(const std::string& message) {
@@ -36,8 +57,8 @@ std::string error_text(const caf::error& err) {
   return describe(err);
 }
 
-executor::executor(node_link& link, std::chrono::milliseconds default_timeout)
-    : link_(link), default_timeout_(default_timeout) {
+executor::executor(node_set& nodes, std::chrono::milliseconds default_timeout)
+    : nodes_(nodes), default_timeout_(default_timeout) {
   // nop
 }
 
@@ -45,12 +66,11 @@ std::chrono::milliseconds executor::timeout_of(const command& cmd) const {
   return cmd.timeout ? *cmd.timeout : default_timeout_;
 }
 
-result executor::failure(const caf::error& err) {
+result executor::failure(node_link& node, const caf::error& err) {
   // A node that went away makes requests fail with delivery errors; say so
   // instead of passing on the error the broken request produced.
-  if (!link_.connected())
-    return error_result("not connected: node " + link_.address()
-                        + " went away (connect HOST:PORT to reconnect)");
+  if (!node.connected())
+    return went_away(node);
   return error_result(error_text(err));
 }
 
@@ -73,73 +93,138 @@ result executor::run(const command& cmd) {
     }
     case command_kind::connect:
       return connect(cmd);
-    default:
-      break;
-  }
-  if (!link_.connected())
-    return error_result(link_.address().empty()
-                            ? "not connected (connect HOST:PORT)"
-                            : "not connected: node " + link_.address()
-                                  + " went away (connect HOST:PORT to "
-                                    "reconnect)");
-  switch (cmd.kind) {
+    case command_kind::nodes:
+      return nodes();
+    case command_kind::disconnect: {
+      auto name = cmd.host + ":" + std::to_string(cmd.port);
+      if (!nodes_.disconnect(name))
+        return error_result("no node " + name + " (see nodes)");
+      return ok_result();
+    }
     case command_kind::servers:
       return servers();
-    case command_kind::status:
-      return status(cmd);
-    case command_kind::children:
-      return children(cmd);
-    case command_kind::port:
-      return port(cmd);
     case command_kind::start:
       return start(cmd);
     case command_kind::stop:
       return stop(cmd);
+    default:
+      break;
+  }
+  auto at = nodes_.resolve(cmd.ref, default_timeout_);
+  if (!at)
+    return error_result(error_text(at.error()));
+  if (!at->node->connected())
+    return went_away(*at->node);
+  switch (cmd.kind) {
+    case command_kind::status:
+      return status(*at, cmd);
+    case command_kind::children:
+      return children(*at, cmd);
+    case command_kind::port:
+      return port(*at, cmd);
+    case command_kind::set_max:
+      return set_max(*at, cmd);
+    case command_kind::suspend:
+      return suspend(*at, true);
+    case command_kind::resume:
+      return suspend(*at, false);
+    case command_kind::drain:
+      return drain(*at, cmd);
+    case command_kind::info:
+      return info(*at, cmd);
+    case command_kind::watch: {
+      watch_view view;
+      return watch_refresh(cmd, view);
+    }
     default:
       return error_result("unsupported command");
   }
 }
 
 result executor::servers() {
-  auto all = list_servers(link_.registry(), default_timeout_);
-  if (!all)
-    return failure(all.error());
+  if (nodes_.all().empty())
+    return error_result("not connected (connect HOST:PORT)");
+  // With one node, its answer is the result (as the original design has
+  // it); with several, every node's servers, each with its node, and the
+  // nodes that did not answer.
+  bool several = nodes_.all().size() > 1;
   result res;
   auto& list = res.json["servers"] = nlohmann::ordered_json::array();
   std::vector<std::vector<std::string>> rows;
-  for (auto& info : *all) {
-    nlohmann::ordered_json entry;
-    entry["name"] = info.name;
-    entry["port"] = info.port;
-    entry["num"] = info.num;
-    entry["max"] = info.max;
-    entry["packet"] = to_string(info.packet);
-    list.push_back(std::move(entry));
-    rows.push_back({info.name, std::to_string(info.port),
-                    std::to_string(info.num) + "/" + std::to_string(info.max),
-                    to_string(info.packet)});
+  std::vector<std::string> unreachable;
+  for (auto& node : nodes_.all()) {
+    if (!node->connected()) {
+      if (!several)
+        return went_away(*node);
+      unreachable.push_back(node->address());
+      continue;
+    }
+    auto all = list_servers(node->registry(), default_timeout_);
+    if (!all) {
+      if (!several)
+        return failure(*node, all.error());
+      unreachable.push_back(node->address());
+      continue;
+    }
+    for (auto& info : *all) {
+      nlohmann::ordered_json entry;
+      if (several)
+        entry["node"] = node->address();
+      entry["name"] = info.name;
+      entry["port"] = info.port;
+      entry["num"] = info.num;
+      entry["max"] = info.max;
+      entry["packet"] = to_string(info.packet);
+      list.push_back(std::move(entry));
+      std::vector<std::string> row{info.name, std::to_string(info.port),
+                                   std::to_string(info.num) + "/"
+                                       + std::to_string(info.max),
+                                   to_string(info.packet)};
+      if (several)
+        row.insert(row.begin(), node->address());
+      rows.push_back(std::move(row));
+    }
   }
-  res.text = rows.empty()
-                 ? "(no servers)"
-                 : format_table({"NAME", "PORT", "NUM/MAX", "PACKET"}, rows);
+  std::vector<std::string> headers{"NAME", "PORT", "NUM/MAX", "PACKET"};
+  if (several)
+    headers.insert(headers.begin(), "NODE");
+  res.text = rows.empty() ? "(no servers)" : format_table(headers, rows);
+  if (!unreachable.empty()) {
+    res.json["unreachable"] = unreachable;
+    for (auto& name : unreachable)
+      res.text += "\n(node " + name + " did not answer)";
+  }
   return res;
 }
 
-result executor::status(const command& cmd) {
-  auto st = server_status(link_.registry(), cmd.ref, timeout_of(cmd));
-  if (!st)
-    return failure(st.error());
+result executor::nodes() {
   result res;
-  res.json["num"] = st->num;
-  res.json["max"] = st->max;
-  res.text = std::to_string(st->num) + "/" + std::to_string(st->max);
+  auto& list = res.json["nodes"] = nlohmann::ordered_json::array();
+  std::vector<std::vector<std::string>> rows;
+  for (auto& node : nodes_.all()) {
+    bool up = node->connected();
+    nlohmann::ordered_json entry;
+    entry["node"] = node->address();
+    entry["connected"] = up;
+    list.push_back(std::move(entry));
+    rows.push_back({node->address(), up ? "connected" : "gone"});
+  }
+  res.text = rows.empty() ? "(no nodes; connect HOST:PORT)"
+                          : format_table({"NODE", "STATE"}, rows);
   return res;
 }
 
-result executor::children(const command& cmd) {
-  auto kids = server_children(link_.registry(), cmd.ref, timeout_of(cmd));
+result executor::status(const target& at, const command& cmd) {
+  auto st = server_status(at.node->registry(), at.ref, timeout_of(cmd));
+  if (!st)
+    return failure(*at.node, st.error());
+  return status_result(*st);
+}
+
+result executor::children(const target& at, const command& cmd) {
+  auto kids = server_children(at.node->registry(), at.ref, timeout_of(cmd));
   if (!kids)
-    return failure(kids.error());
+    return failure(*at.node, kids.error());
   result res;
   auto& list = res.json["children"] = nlohmann::ordered_json::array();
   std::vector<std::vector<std::string>> rows;
@@ -147,22 +232,28 @@ result executor::children(const command& cmd) {
     nlohmann::ordered_json entry;
     entry["id"] = kid.id;
     entry["peer"] = kid.peer;
+    entry["age_ms"] = kid.age_ms;
+    entry["bytes_in"] = kid.bytes_in;
+    entry["bytes_out"] = kid.bytes_out;
+    entry["packets_in"] = kid.packets_in;
+    entry["packets_out"] = kid.packets_out;
     list.push_back(std::move(entry));
     rows.push_back({std::to_string(kid.id), kid.peer, age_text(kid.age_ms),
-                    std::to_string(kid.bytes_in),
-                    std::to_string(kid.bytes_out)});
+                    std::to_string(kid.bytes_in), std::to_string(kid.bytes_out),
+                    std::to_string(kid.packets_in),
+                    std::to_string(kid.packets_out)});
   }
-  res.text = rows.empty()
-                 ? "(no sessions)"
-                 : format_table({"ID", "PEER", "AGE", "BYTES_IN", "BYTES_OUT"},
-                                rows);
+  res.text = rows.empty() ? "(no sessions)"
+                          : format_table({"ID", "PEER", "AGE", "BYTES_IN",
+                                          "BYTES_OUT", "PKTS_IN", "PKTS_OUT"},
+                                         rows);
   return res;
 }
 
-result executor::port(const command& cmd) {
-  auto port = server_port(link_.registry(), cmd.ref, timeout_of(cmd));
+result executor::port(const target& at, const command& cmd) {
+  auto port = server_port(at.node->registry(), at.ref, timeout_of(cmd));
   if (!port)
-    return failure(port.error());
+    return failure(*at.node, port.error());
   result res;
   res.json["port"] = *port;
   res.text = std::to_string(*port);
@@ -170,10 +261,24 @@ result executor::port(const command& cmd) {
 }
 
 result executor::start(const command& cmd) {
+  node_link* node = nullptr;
+  if (!cmd.node.empty()) {
+    node = nodes_.find(cmd.node);
+    if (node == nullptr)
+      return error_result("no node " + cmd.node + " (see nodes)");
+  } else if (nodes_.all().empty()) {
+    return error_result("not connected (connect HOST:PORT)");
+  } else {
+    node = nodes_.single();
+    if (node == nullptr)
+      return error_result("several nodes are connected: say node=HOST:PORT");
+  }
+  if (!node->connected())
+    return went_away(*node);
   auto info
-      = start_handler_server(link_.registry(), cmd.spec, default_timeout_);
+      = start_handler_server(node->registry(), cmd.spec, default_timeout_);
   if (!info)
-    return failure(info.error());
+    return failure(*node, info.error());
   result res;
   res.json["ok"] = true;
   res.json["name"] = info->name;
@@ -185,35 +290,143 @@ result executor::start(const command& cmd) {
 }
 
 result executor::stop(const command& cmd) {
-  if (auto err = stop_server(link_.registry(), cmd.ref, default_timeout_))
-    return failure(err);
+  auto at = nodes_.resolve(cmd.ref, default_timeout_);
+  // Stopping a server that no node has is fine, as in the original.
+  if (!at && at.error() == error::retrylater)
+    return ok_result();
+  if (!at)
+    return error_result(error_text(at.error()));
+  if (!at->node->connected())
+    return went_away(*at->node);
+  if (auto err = stop_server(at->node->registry(), at->ref, default_timeout_))
+    return failure(*at->node, err);
+  return ok_result();
+}
+
+result executor::set_max(const target& at, const command& cmd) {
+  auto st
+      = pss::set_max(at.node->registry(), at.ref, cmd.max, default_timeout_);
+  if (!st)
+    return failure(*at.node, st.error());
+  return status_result(*st);
+}
+
+result executor::suspend(const target& at, bool suspended) {
+  auto& reg = at.node->registry();
+  auto err = suspended ? suspend_server(reg, at.ref, default_timeout_)
+                       : resume_server(reg, at.ref, default_timeout_);
+  if (err)
+    return failure(*at.node, err);
+  return ok_result();
+}
+
+result executor::drain(const target& at, const command& cmd) {
+  auto drain_ms = cmd.interval ? static_cast<uint32_t>(cmd.interval->count())
+                               : default_drain_timeout_ms;
+  // The answer comes once the server is gone: wait for the drain's own
+  // timeout on top of the usual one.
+  auto report
+      = drain_server(at.node->registry(), at.ref, drain_ms,
+                     default_timeout_ + std::chrono::milliseconds(drain_ms));
+  if (!report)
+    return failure(*at.node, report.error());
   result res;
   res.json["ok"] = true;
-  res.text = "ok";
+  res.json["ended"] = report->ended;
+  res.json["closed"] = report->closed;
+  res.json["unserved"] = report->unserved;
+  res.text = "drained: " + std::to_string(report->ended) + " ended, "
+             + std::to_string(report->closed) + " closed, "
+             + std::to_string(report->unserved) + " waiting clients not served";
   return res;
 }
 
+result executor::info(const target& at, const command& cmd) {
+  auto t = server_info_totals(at.node->registry(), at.ref, timeout_of(cmd));
+  if (!t)
+    return failure(*at.node, t.error());
+  result res;
+  auto& js = res.json;
+  js["name"] = t->name;
+  js["port"] = t->port;
+  js["uptime_ms"] = t->uptime_ms;
+  js["num"] = t->active;
+  js["max"] = t->max;
+  js["peak"] = t->peak;
+  js["waiting"] = t->waiting;
+  js["accepted"] = t->accepted;
+  js["ended_clean"] = t->ended_clean;
+  js["ended_error"] = t->ended_error;
+  js["closed_by_server"] = t->closed_by_server;
+  js["errors"] = nlohmann::ordered_json::object();
+  for (auto& kvp : t->errors)
+    js["errors"][kvp.first] = kvp.second;
+  js["refused_frames"] = t->refused_frames;
+  js["bytes_in"] = t->bytes_in;
+  js["bytes_out"] = t->bytes_out;
+  js["packets_in"] = t->packets_in;
+  js["packets_out"] = t->packets_out;
+  js["suspended"] = t->suspended;
+  js["draining"] = t->draining;
+  // People read the same fields, one per line.
+  std::vector<std::vector<std::string>> rows;
+  for (auto& item : js.items()) {
+    if (item.key() == "errors")
+      continue;
+    auto& v = item.value();
+    rows.push_back(
+        {item.key(), v.is_string() ? v.get<std::string>() : v.dump()});
+  }
+  for (auto& kvp : t->errors)
+    rows.push_back({"errors." + kvp.first, std::to_string(kvp.second)});
+  res.text = format_table({"FIELD", "VALUE"}, rows);
+  return res;
+}
+
+result executor::watch_refresh(const command& cmd, watch_view& view) {
+  auto at = nodes_.resolve(cmd.ref, default_timeout_);
+  if (!at)
+    return error_result(error_text(at.error()));
+  if (!at->node->connected())
+    return went_away(*at->node);
+  auto& reg = at->node->registry();
+  auto totals = server_info_totals(reg, at->ref, default_timeout_);
+  if (!totals)
+    return failure(*at->node, totals.error());
+  auto kids = server_children(reg, at->ref, default_timeout_);
+  if (!kids)
+    return failure(*at->node, kids.error());
+  return view.refresh(*totals, std::move(*kids), watch_view::clock::now());
+}
+
 result executor::connect(const command& cmd) {
-  if (auto err = link_.connect(cmd.host, cmd.port, default_timeout_))
+  auto node = nodes_.connect(cmd.host, cmd.port, default_timeout_);
+  if (!node)
     return error_result("cannot connect to " + cmd.host + ":"
-                        + std::to_string(cmd.port) + ": " + describe(err));
+                        + std::to_string(cmd.port) + ": "
+                        + describe(node.error()));
   result res;
   res.json["ok"] = true;
-  res.json["node"] = link_.address();
-  res.text = "connected to " + link_.address();
+  res.json["node"] = (*node)->address();
+  res.text = "connected to " + (*node)->address();
   return res;
 }
 
 std::vector<std::string> executor::server_names() {
   std::vector<std::string> names;
-  if (!link_.connected())
-    return names;
-  auto all = list_servers(link_.registry(), std::chrono::milliseconds(1000));
-  if (!all)
-    return names;
-  for (auto& info : *all) {
-    names.push_back(info.name);
-    names.push_back(std::to_string(info.port));
+  bool several = nodes_.all().size() > 1;
+  for (auto& node : nodes_.all()) {
+    if (!node->connected())
+      continue;
+    auto all = list_servers(node->registry(), std::chrono::milliseconds(1000));
+    if (!all)
+      continue;
+    for (auto& info : *all) {
+      names.push_back(info.name);
+      names.push_back(std::to_string(info.port));
+      if (several)
+        names.push_back(node->address() + ":" + info.name);
+    }
   }
   return names;
 }

@@ -4,55 +4,49 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "command.hpp"
-#include "node_link.hpp"
+#include "node_set.hpp"
+#include "result.hpp"
+#include "watch_view.hpp"
 
 namespace pss::repl {
 
-/// The outcome of one command, in both of the REPL's output forms.
-struct result {
-  /// False for retrylater, timeout and every other error.
-  bool ok = true;
-  /// What a person reads (may span lines, e.g. a table).
-  std::string text;
-  /// What a script reads: one JSON object.
-  nlohmann::ordered_json json = nlohmann::ordered_json::object();
-  /// Set by `quit`.
-  bool quit = false;
-};
-
-/// Runs commands against the connected node.
+/// Runs commands against the connected nodes.
 class executor {
 public:
   /// `default_timeout`: the `--timeout` for commands that name none.
-  executor(node_link& link, std::chrono::milliseconds default_timeout);
+  executor(node_set& nodes, std::chrono::milliseconds default_timeout);
 
-  /// Runs `cmd` and describes what happened.
+  /// Runs `cmd` and describes what happened (`watch`: its first refresh;
+  /// see `watch_refresh`).
   result run(const command& cmd);
 
-  /// Server names and ports of the node, for completion (short timeout,
-  /// empty when the node does not answer).
+  /// One refresh of `watch` for `cmd`, updating `view`.
+  result watch_refresh(const command& cmd, watch_view& view);
+
+  /// Server names and ports of every node, for completion (short timeout,
+  /// empty when no node answers).
   std::vector<std::string> server_names();
 
 private:
   result servers();
-  result status(const command& cmd);
-  result children(const command& cmd);
-  result port(const command& cmd);
+  result nodes();
+  result status(const target& at, const command& cmd);
+  result children(const target& at, const command& cmd);
+  result port(const target& at, const command& cmd);
   result start(const command& cmd);
   result stop(const command& cmd);
+  result set_max(const target& at, const command& cmd);
+  result suspend(const target& at, bool suspended);
+  result drain(const target& at, const command& cmd);
+  result info(const target& at, const command& cmd);
   result connect(const command& cmd);
-  result failure(const caf::error& err);
+  result failure(node_link& node, const caf::error& err);
   std::chrono::milliseconds timeout_of(const command& cmd) const;
 
-  node_link& link_;
+  node_set& nodes_;
   std::chrono::milliseconds default_timeout_;
 };
-
-/// A failed result with `message` (JSON: `{"error": message}`).
-result error_result(const std::string& message);
 
 /// The text of an error as the REPL shows it: the original's answers by
 /// their bare names (`retrylater`, `timeout`, `already_started`), anything

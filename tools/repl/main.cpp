@@ -2,6 +2,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <poll.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -11,7 +13,7 @@
 #include "command.hpp"
 #include "executor.hpp"
 #include "line_editor.hpp"
-#include "node_link.hpp"
+#include "node_set.hpp"
 #include "pss/config.hpp"
 #include "pss/log.hpp"
 #include "pss/spec_text.hpp"
@@ -45,6 +47,64 @@ std::string history_path() {
   return home != nullptr ? std::string{home} + "/.pss_history" : std::string{};
 }
 
+// Keys reach the REPL one by one, unechoed, while it exists (on a
+// terminal); the terminal's settings come back afterwards.
+class key_mode {
+public:
+  key_mode() {
+    if (::isatty(STDIN_FILENO) == 0 || ::tcgetattr(STDIN_FILENO, &saved_) != 0)
+      return;
+    auto raw = saved_;
+    raw.c_lflag &= static_cast<tcflag_t>(~(ICANON | ECHO));
+    raw.c_cc[VMIN] = 1;
+    raw.c_cc[VTIME] = 0;
+    active_ = ::tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+  }
+  ~key_mode() {
+    if (active_)
+      ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+  }
+  key_mode(const key_mode&) = delete;
+  key_mode& operator=(const key_mode&) = delete;
+
+private:
+  termios saved_{};
+  bool active_ = false;
+};
+
+// Waits up to `ms` for a key (or the end of input); true if one came.
+bool key_within(int ms) {
+  pollfd pfd{STDIN_FILENO, POLLIN, 0};
+  if (::poll(&pfd, 1, ms) <= 0)
+    return false;
+  char buf[64];
+  // A key, or the end of input (nothing more will ever come): both stop.
+  (void)::read(STDIN_FILENO, buf, sizeof(buf));
+  return true;
+}
+
+// `watch`: refreshes until a key is pressed or input ends (so a script
+// whose input is empty gets one refresh), or the server is gone.
+exit_status run_watch(executor& exec, const command& cmd, bool json) {
+  bool on_screen = !json && ::isatty(STDOUT_FILENO) != 0;
+  auto interval = cmd.interval ? static_cast<int>(cmd.interval->count()) : 1000;
+  key_mode keys;
+  watch_view view;
+  for (;;) {
+    auto res = exec.watch_refresh(cmd, view);
+    if (on_screen && res.ok)
+      std::cout << "\x1b[H\x1b[2J" << res.text << "\n\n(refreshing every "
+                << interval << " ms; press a key to stop)\n";
+    else
+      print(res, json);
+    std::cout.flush();
+    if (!res.ok)
+      return command_failed;
+    if (key_within(interval))
+      return all_ok;
+  }
+}
+
 // Runs one line; returns how it went for the exit status.
 exit_status run_line(executor& exec, const std::string& line, bool json,
                      bool& quit) {
@@ -53,6 +113,8 @@ exit_status run_line(executor& exec, const std::string& line, bool json,
     print(error_result("error: " + usage_text(cmd.error())), json);
     return bad_usage;
   }
+  if (cmd->kind == command_kind::watch)
+    return run_watch(exec, *cmd, json);
   auto res = exec.run(*cmd);
   quit = res.quit;
   print(res, json);
@@ -85,10 +147,11 @@ int run_interactive(executor& exec, const options& opts) {
                        if (first_word)
                          return command_names();
                        auto command = line.substr(0, line.find(' '));
-                       if (command == "status" || command == "children"
-                           || command == "port" || command == "stop")
-                         return exec.server_names();
-                       return std::vector<std::string>{};
+                       if (command == "servers" || command == "nodes"
+                           || command == "connect" || command == "start"
+                           || command == "help" || command == "quit")
+                         return std::vector<std::string>{};
+                       return exec.server_names();
                      }};
   std::string line;
   bool quit = false;
@@ -137,11 +200,13 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   configure(cfg);
   caf::actor_system sys{cfg};
-  node_link link{sys};
-  executor exec{link, std::chrono::milliseconds(opts.timeout_ms)};
-  if (auto err = link.connect(endpoint->host, endpoint->port,
-                              std::chrono::milliseconds(opts.timeout_ms))) {
-    auto message = "cannot connect to " + opts.connect + ": " + describe(err);
+  node_set nodes{sys};
+  executor exec{nodes, std::chrono::milliseconds(opts.timeout_ms)};
+  auto first = nodes.connect(endpoint->host, endpoint->port,
+                             std::chrono::milliseconds(opts.timeout_ms));
+  if (!first) {
+    auto message
+        = "cannot connect to " + opts.connect + ": " + describe(first.error());
     if (!opts.commands.empty()) {
       if (opts.json)
         print(error_result(message), true);
