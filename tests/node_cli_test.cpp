@@ -85,6 +85,15 @@ TEST_CASE("the command line defaults to the embedded echo server") {
   CHECK(result.options.servers[0].handler == "echo");
   CHECK(result.options.servers[0].port == 9923);
   CHECK(result.options.servers[0].max == 1024);
+  CHECK(!result.options.metrics);
+}
+
+TEST_CASE("pss-node takes the endpoint of its Prometheus scrape in --metrics") {
+  auto result = parse({"--metrics", "0.0.0.0:9100"});
+  REQUIRE(result.error.empty());
+  REQUIRE(result.options.metrics);
+  CHECK(result.options.metrics->host == "0.0.0.0");
+  CHECK(result.options.metrics->port == 9100);
 }
 
 TEST_CASE("options take their value after a space or an equals sign") {
@@ -102,6 +111,7 @@ TEST_CASE("bad command lines give one line naming the problem") {
        std::vector<std::vector<std::string>>{{"--bogus"},
                                              {"--server"},
                                              {"--control", "nowhere"},
+                                             {"--metrics", "9100"},
                                              {"--server", "echo,max=0"},
                                              {"--server", "echo", "stray"}}) {
     auto result = parse(args);

@@ -251,6 +251,24 @@ TEST_CASE("actors on another node control pss-node through its endpoint") {
   CHECK(client.wait_closed());
 }
 
+TEST_CASE("pss-node --metrics serves Prometheus text over HTTP") {
+  node_process node{{"--control", "off", "--metrics", "127.0.0.1:0", "--server",
+                     "echo,name=scraped,port=0"}};
+  auto line = read_line_starting(node.proc, "metrics 127.0.0.1:");
+  REQUIRE(!line.empty());
+  auto metrics_port = static_cast<uint16_t>(std::stoi(line.substr(18)));
+  node.read_started();
+  loopback_client scraper{metrics_port};
+  REQUIRE(scraper.send("GET /metrics HTTP/1.0\r\n\r\n"));
+  auto response = scraper.receive_until("\n# TYPE pss_sessions_max gauge\n");
+  CHECK(response.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(response.find(R"(pss_sessions{server="scraped",port=")")
+        != std::string::npos);
+  CHECK(scraper.wait_closed());
+  node.proc.send_signal(SIGTERM);
+  CHECK(node.proc.wait_exit() == 0);
+}
+
 TEST_CASE("chat delivers a line from one client to every client") {
   node_process node{{"--control", "off", "--server", "chat,name=room"}};
   node.read_started();

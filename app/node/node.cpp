@@ -11,6 +11,7 @@
 #include "node_options.hpp"
 #include "pss/config.hpp"
 #include "pss/log.hpp"
+#include "pss/metrics.hpp"
 #include "pss/proc_socket_server.hpp"
 #include "pss/registry.hpp"
 
@@ -55,6 +56,14 @@ int serve(caf::actor_system& sys, const node_options& opts,
       return fail("control endpoint " + ep.host + ":" + std::to_string(ep.port)
                   + ": " + sys.render(port.error()));
     print_event("control " + ep.host + ":" + std::to_string(*port));
+  }
+  if (opts.metrics) {
+    auto& ep = *opts.metrics;
+    auto info = start_metrics_server(reg, ep.host, ep.port);
+    if (!info)
+      return fail("metrics endpoint " + ep.host + ":" + std::to_string(ep.port)
+                  + ": " + describe(info.error()));
+    print_event("metrics " + ep.host + ":" + std::to_string(info->port));
   }
   for (auto& spec : opts.servers) {
     auto info = start_handler_server(reg, spec);

@@ -18,6 +18,12 @@ parse_result parse_command_line(int argc, const char* const* argv) {
                  "port), or 'off'")
       ->type_name("HOST:PORT|off")
       ->capture_default_str();
+  std::string metrics;
+  app.add_option("--metrics", metrics,
+                 "serve every server's counters in the Prometheus text "
+                 "format on HOST:PORT (GET /metrics; port 0: any free "
+                 "port); default: off")
+      ->type_name("HOST:PORT");
   app.add_option("--server", specs,
                  "start a server: HANDLER[,name=NAME][,port=P][,max=M]"
                  "[,packet=0|1|2|4|line][,packet-size=BYTES]"
@@ -43,6 +49,14 @@ parse_result parse_command_line(int argc, const char* const* argv) {
       return result;
     }
     result.options.control = *ep;
+  }
+  if (!metrics.empty()) {
+    auto ep = parse_endpoint(metrics);
+    if (!ep) {
+      result.error = "--metrics: " + describe(ep.error());
+      return result;
+    }
+    result.options.metrics = *ep;
   }
   if (specs.empty())
     specs.emplace_back(default_server_spec);

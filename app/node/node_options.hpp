@@ -17,6 +17,8 @@ namespace pss::node {
 struct node_options {
   /// Where to publish the registry; unset with `--control off`.
   caf::optional<endpoint> control = endpoint{"127.0.0.1", 4242};
+  /// Where to serve Prometheus metrics; unset: nowhere.
+  caf::optional<endpoint> metrics;
   /// The servers to start, in order.
   std::vector<server_spec> servers;
 };

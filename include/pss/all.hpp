@@ -8,6 +8,7 @@
 #include "pss/handlers.hpp"
 #include "pss/live_operations.hpp"
 #include "pss/log.hpp"
+#include "pss/metrics.hpp"
 #include "pss/options.hpp"
 #include "pss/proc_socket_server.hpp"
 #include "pss/registry.hpp"

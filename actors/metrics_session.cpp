@@ -1,0 +1,135 @@
+// The metrics server: a managed server whose sessions each answer one HTTP
+// request with every server's totals (Prometheus text), then close. HTTP
+// is read as lines: the request line, headers, an empty line.
+
+#include <chrono>
+#include <memory>
+
+#include "pss/atoms.hpp"
+#include "pss/metrics.hpp"
+#include "pss/proc_socket_server.hpp"
+
+namespace pss {
+
+namespace {
+
+constexpr auto registry_timeout = std::chrono::seconds(5);
+constexpr int max_header_lines = 100;
+
+void respond(session& s, const std::string& status, const std::string& type,
+             const std::string& body) {
+  s.send("HTTP/1.1 " + status + "\r\nContent-Type: " + type
+         + "\r\nContent-Length: " + std::to_string(body.size())
+         + "\r\nConnection: close\r\n\r\n" + body);
+  s.close();
+}
+
+void respond_error(session& s, const std::string& status) {
+  respond(s, status, "text/plain; charset=utf-8", status + "\n");
+}
+
+// Asks the registry for every server, then each server for its totals;
+// answers once all did (servers that vanish meanwhile are left out).
+void answer_metrics(session& s, const registry_actor& reg) {
+  auto self = s.self();
+  self->request(reg, registry_timeout, list_atom::value)
+      .then(
+          [&s, self, reg](std::vector<server_info>& servers) {
+            struct gathering {
+              std::vector<server_totals> totals;
+              size_t pending = 0;
+            };
+            auto g = std::make_shared<gathering>();
+            g->pending = servers.size();
+            auto done = [&s, g] {
+              if (--g->pending == 0)
+                respond(s, "200 OK", "text/plain; version=0.0.4",
+                        render_prometheus(g->totals));
+            };
+            if (servers.empty()) {
+              respond(s, "200 OK", "text/plain; version=0.0.4",
+                      render_prometheus({}));
+              return;
+            }
+            for (auto& info : servers)
+              self->request(reg, registry_timeout, info_atom::value,
+                            server_ref{info.name})
+                  .then(
+                      [g, done](server_totals& t) {
+                        g->totals.push_back(std::move(t));
+                        done();
+                      },
+                      [done](caf::error&) { done(); });
+          },
+          [&s](caf::error&) { respond_error(s, "503 Service Unavailable"); });
+}
+
+} // namespace
+
+session_function metrics_session(registry_actor reg) {
+  return [reg](session& s) -> caf::behavior {
+    struct request_state {
+      bool have_request_line = false;
+      bool answered = false;
+      std::string status; // of an error answer; empty: the metrics
+      int lines = 0;
+    };
+    auto st = std::make_shared<request_state>();
+    s.on_packet([&s, st, reg](caf::string_view line) {
+      if (st->answered)
+        return;
+      std::string text{line.begin(), line.end()};
+      while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+        text.pop_back();
+      if (!st->have_request_line) {
+        st->have_request_line = true;
+        // METHOD SP PATH SP VERSION
+        auto sp1 = text.find(' ');
+        auto sp2 = text.find(' ', sp1 == std::string::npos ? 0 : sp1 + 1);
+        if (sp1 == std::string::npos || sp2 == std::string::npos
+            || text.compare(sp2 + 1, 5, "HTTP/") != 0) {
+          st->status = "400 Bad Request";
+          return;
+        }
+        auto method = text.substr(0, sp1);
+        auto path = text.substr(sp1 + 1, sp2 - sp1 - 1);
+        if (method != "GET")
+          st->status = "405 Method Not Allowed";
+        else if (path != "/metrics" && path != "/")
+          st->status = "404 Not Found";
+        return;
+      }
+      if (!text.empty()) {
+        if (++st->lines > max_header_lines) {
+          st->answered = true;
+          respond_error(s, "431 Request Header Fields Too Large");
+        }
+        return;
+      }
+      // The empty line ends the request; one request per connection.
+      st->answered = true;
+      if (!st->status.empty())
+        respond_error(s, st->status);
+      else
+        answer_metrics(s, reg);
+    });
+    return {};
+  };
+}
+
+caf::expected<server_info> start_metrics_server(const registry_actor& reg,
+                                                const std::string& host,
+                                                uint16_t port) {
+  server_spec spec;
+  spec.name = metrics_server_name;
+  spec.port = port;
+  spec.bind_address = host;
+  spec.max = 16;
+  spec.packet = packet_type::line;
+  spec.packet_size = 8192;
+  // A scraper that connects and sends nothing must not hold a slot.
+  spec.session.idle_timeout_ms = 10'000;
+  return start_raw_server(reg, std::move(spec), metrics_session(reg));
+}
+
+} // namespace pss
