@@ -20,5 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (cmd->kind == pss::repl::command_kind::start
       && (cmd->spec.handler.empty() || cmd->spec.max < 1))
     __builtin_trap();
+  if (cmd->kind == pss::repl::command_kind::set_max && cmd->max < 1)
+    __builtin_trap();
+  if (cmd->kind == pss::repl::command_kind::watch && cmd->interval
+      && cmd->interval->count() < 100)
+    __builtin_trap();
   return 0;
 }
