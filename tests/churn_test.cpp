@@ -1,12 +1,13 @@
-#include <dirent.h>
-
 #include <memory>
 #include <vector>
+
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include "handlers.hpp"
 #include "loopback_client.hpp"
+#include "process_probe.hpp"
 #include "test_node.hpp"
 
 using namespace pss;
@@ -14,14 +15,8 @@ using namespace pss::test;
 
 namespace {
 
-size_t open_descriptors() {
-  size_t count = 0;
-  if (auto dir = ::opendir("/proc/self/fd")) {
-    while (::readdir(dir) != nullptr)
-      ++count;
-    ::closedir(dir);
-  }
-  return count;
+size_t own_descriptors() {
+  return open_descriptors(::getpid());
 }
 
 } // namespace
@@ -32,7 +27,7 @@ TEST_CASE("servers started and stopped in a loop leave no descriptor behind") {
   auto warm = start_server(node.reg, 0, 1, echo_fn());
   REQUIRE(warm);
   REQUIRE(!stop_server(node.reg, warm->name));
-  auto before = open_descriptors();
+  auto before = own_descriptors();
   for (int round = 0; round < 100; ++round) {
     auto info = start_server(node.reg, 0, 1, echo_fn());
     REQUIRE(info);
@@ -48,8 +43,8 @@ TEST_CASE("servers started and stopped in a loop leave no descriptor behind") {
     }
   }
   CHECK(list_servers(node.reg)->empty());
-  CHECK(poll_until([&] { return open_descriptors() <= before; }));
-  INFO("descriptors before " << before << ", after " << open_descriptors());
+  CHECK(poll_until([&] { return own_descriptors() <= before; }));
+  INFO("descriptors before " << before << ", after " << own_descriptors());
 }
 
 TEST_CASE("connections opened and closed in a loop leave nothing behind") {
@@ -63,7 +58,7 @@ TEST_CASE("connections opened and closed in a loop leave nothing behind") {
   }
   REQUIRE(
       poll_until([&] { return server_status(node.reg, "churn")->num == 0; }));
-  auto before = open_descriptors();
+  auto before = own_descriptors();
   for (int round = 0; round < 300; ++round) {
     loopback_client client{info->port};
     REQUIRE(client.send("ping"));
@@ -73,6 +68,6 @@ TEST_CASE("connections opened and closed in a loop leave nothing behind") {
   }
   CHECK(poll_until([&] { return server_status(node.reg, "churn")->num == 0; }));
   CHECK(server_children(node.reg, "churn")->empty());
-  CHECK(poll_until([&] { return open_descriptors() <= before; }));
-  INFO("descriptors before " << before << ", after " << open_descriptors());
+  CHECK(poll_until([&] { return own_descriptors() <= before; }));
+  INFO("descriptors before " << before << ", after " << own_descriptors());
 }

@@ -29,6 +29,29 @@ bool wait_readable(int fd, clock::time_point until) {
   }
 }
 
+/// How a read to the end of a connection ended.
+enum class ending { closed, failed, deadline };
+
+// Reads until the peer closes or the connection fails, appending what comes
+// to `kept` unless it is null (then the data is dropped).
+ending read_to_end(int fd, clock::time_point until, std::string* kept) {
+  char buf[4096];
+  for (;;) {
+    if (!wait_readable(fd, until))
+      return ending::deadline;
+    auto rc = ::recv(fd, buf, sizeof(buf), 0);
+    if (rc == 0)
+      return ending::closed;
+    if (rc < 0) {
+      if (errno == EINTR || errno == EAGAIN)
+        continue;
+      return ending::failed;
+    }
+    if (kept != nullptr)
+      kept->append(buf, static_cast<size_t>(rc));
+  }
+}
+
 } // namespace
 
 loopback_client::loopback_client(uint16_t port) {
@@ -141,18 +164,13 @@ std::string loopback_client::receive_until(const std::string& text,
   return result;
 }
 
+bool loopback_client::receive_to_end(std::string& bytes,
+                                     std::chrono::milliseconds deadline) {
+  return read_to_end(fd_, clock::now() + deadline, &bytes) == ending::closed;
+}
+
 bool loopback_client::wait_closed(std::chrono::milliseconds deadline) {
-  auto until = clock::now() + deadline;
-  char buf[4096];
-  for (;;) {
-    if (!wait_readable(fd_, until))
-      return false;
-    auto rc = ::recv(fd_, buf, sizeof(buf), 0);
-    if (rc == 0)
-      return true;
-    if (rc < 0 && errno != EINTR && errno != EAGAIN)
-      return true;
-  }
+  return read_to_end(fd_, clock::now() + deadline, nullptr) != ending::deadline;
 }
 
 bool loopback_client::quiet_for(std::chrono::milliseconds window) {

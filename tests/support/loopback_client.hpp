@@ -49,6 +49,11 @@ public:
                             std::chrono::milliseconds deadline
                             = default_deadline);
 
+  /// Receives until the peer closes the connection and puts what came in
+  /// `bytes`; false if the deadline passes (or a read fails) first.
+  bool receive_to_end(std::string& bytes,
+                      std::chrono::milliseconds deadline = default_deadline);
+
   /// Waits until the peer closes the connection (read returns 0 or an
   /// error); false if the deadline passes first. Discards data read.
   bool wait_closed(std::chrono::milliseconds deadline = default_deadline);

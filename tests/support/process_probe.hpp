@@ -1,0 +1,17 @@
+#pragma once
+
+#include <cstddef>
+
+#include <sys/types.h>
+
+namespace pss::test {
+
+/// Open descriptors of the process `pid` (entries of /proc/PID/fd), 0 if it
+/// cannot be read.
+size_t open_descriptors(pid_t pid);
+
+/// Resident memory of the process `pid` (VmRSS of /proc/PID/status) in KiB,
+/// 0 if it cannot be read.
+size_t resident_kib(pid_t pid);
+
+} // namespace pss::test
