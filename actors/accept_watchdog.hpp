@@ -69,6 +69,15 @@ public:
     return in_shortage_;
   }
 
+  /// Pauses as in a shortage, before it happens: the process is about to run
+  /// out of descriptors (the server keeps a reserve for others, such as
+  /// the control endpoint, whose accept loop has no watchdog of its own).
+  void reserve_reached() {
+    in_shortage_ = true;
+    pause_left_ = backoff_;
+    backoff_ = std::min(backoff_ * 2, max_pause);
+  }
+
   /// Ends a pause early: a descriptor was just freed (a session ended).
   void retry_now() {
     pause_left_ = 0;

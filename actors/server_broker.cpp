@@ -5,6 +5,7 @@
 #include <caf/send.hpp>
 
 #include "broker_cleanup.hpp"
+#include "descriptor_reserve.hpp"
 #include "listen_socket.hpp"
 #include "pss/atoms.hpp"
 #include "pss/log.hpp"
@@ -32,6 +33,7 @@ using server::update_accepting;
 
 void watch_accepting(server_broker* self) {
   auto& st = self->state;
+  st.descriptor_limit = descriptor_limit();
   auto queued = accept_queue_length(static_cast<int>(st.doorman.id()));
   if (st.watchdog.check(session_count(st) < st.max, queued)
       && st.watchdog.shortage_began())
@@ -59,6 +61,23 @@ void start_session(server_broker* self, caf::io::connection_handle hdl) {
       hdl, caf::io::receive_policy::at_most(st.config->options.read_buffer));
   auto child = self->fork(start_child, hdl, st.config, peer, stats);
   st.watchdog.accepted();
+  // Descriptors are handed out lowest first, so a high one means few are
+  // left: stop accepting before none are, so that the node's control
+  // endpoint (CAF's own listener, which spins when it cannot accept) and
+  // the sessions still have some.
+  auto fd = static_cast<int>(hdl.id());
+  if (fd < st.descriptor_limit - descriptor_reserve) {
+    st.reserve_warned = false;
+  } else {
+    if (!st.reserve_warned)
+      log(log_level::warning, st.config->server_name,
+          "out of file descriptors soon (descriptor " + std::to_string(fd)
+              + " of " + std::to_string(st.descriptor_limit) + ", "
+              + std::to_string(descriptor_reserve)
+              + " kept in reserve): pausing accepts until sessions end");
+    st.reserve_warned = true;
+    st.watchdog.reserve_reached();
+  }
   self->monitor(child);
   st.children.emplace(child.id(), child_record{child, std::move(peer),
                                                std::chrono::steady_clock::now(),
@@ -148,6 +167,7 @@ caf::behavior cold_start(server_broker* self, cold_start_args args) {
   st.port = args.port;
   st.max = args.max;
   st.started = std::chrono::steady_clock::now();
+  st.descriptor_limit = descriptor_limit();
   st.parent = std::move(args.parent);
   st.doorman = self->add_doorman(args.listen_fd);
   st.gate.init(self, st.doorman, true);

@@ -91,6 +91,10 @@ struct server_state {
   /// Totals since start, for `info`.
   server_tally tally;
   std::chrono::steady_clock::time_point started;
+  /// The process's descriptor limit, read every watchdog check.
+  int descriptor_limit = 0;
+  /// The last accepted descriptor ate into the reserve (logged once).
+  bool reserve_warned = false;
   /// Accepting is suspended by an operator (clients wait in the backlog).
   bool suspended = false;
   /// Set while the server drains.
