@@ -3,15 +3,11 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/sec.hpp>
 
+#include "caf_duration.hpp"
+
 namespace pss {
 
 namespace {
-
-caf::duration to_caf(timeout_ms timeout) {
-  if (timeout == infinity)
-    return caf::duration{caf::infinite};
-  return caf::duration{timeout};
-}
 
 // Maps CAF's delivery errors onto the original's answers.
 caf::error to_pss_error(caf::error err) {
