@@ -18,6 +18,12 @@ parse_result parse_command_line(int argc, const char* const* argv) {
                  "port), or 'off'")
       ->type_name("HOST:PORT|off")
       ->capture_default_str();
+  app.add_option("--secret-file", result.options.secret_file,
+                 "file holding the secret every control request must carry "
+                 "(mode 600, at least 16 characters; default: the "
+                 "environment variable PSS_SECRET, else no secret). Needed "
+                 "for a control endpoint beyond loopback")
+      ->type_name("PATH");
   app.add_option("--server", specs,
                  "start a server: HANDLER[,name=NAME][,port=P][,max=M]"
                  "[,packet=0|1|2|4|line][,packet-size=BYTES]"

@@ -17,6 +17,9 @@ namespace pss::node {
 struct node_options {
   /// Where to publish the registry; unset with `--control off`.
   caf::optional<endpoint> control = endpoint{"127.0.0.1", 4242};
+  /// File holding the control endpoint's secret; empty: `PSS_SECRET`, or
+  /// no secret.
+  std::string secret_file;
   /// The servers to start, in order.
   std::vector<server_spec> servers;
 };

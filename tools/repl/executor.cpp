@@ -36,6 +36,15 @@ std::string error_text(const caf::error& err) {
   return describe(err);
 }
 
+std::string connect_failure_text(const std::string& address,
+                                 const caf::error& err) {
+  auto text = "cannot connect to " + address + ": " + describe(err);
+  if (err == error::unauthorized)
+    text += " (pss-repl takes the secret from --secret-file FILE or "
+            "PSS_SECRET)";
+  return text;
+}
+
 executor::executor(node_link& link, std::chrono::milliseconds default_timeout)
     : link_(link), default_timeout_(default_timeout) {
   // nop
@@ -195,8 +204,8 @@ result executor::stop(const command& cmd) {
 
 result executor::connect(const command& cmd) {
   if (auto err = link_.connect(cmd.host, cmd.port, default_timeout_))
-    return error_result("cannot connect to " + cmd.host + ":"
-                        + std::to_string(cmd.port) + ": " + describe(err));
+    return error_result(
+        connect_failure_text(cmd.host + ":" + std::to_string(cmd.port), err));
   result res;
   res.json["ok"] = true;
   res.json["node"] = link_.address();
