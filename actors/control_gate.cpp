@@ -16,15 +16,6 @@
 
 namespace pss {
 
-caf::error scrubbed_error(caf::error err) {
-  auto& context = err.context();
-  if (context.empty()
-      || (context.size() == 1 && context.match_element<std::string>(0)))
-    return err;
-  return caf::error{err.code(), err.category(),
-                    caf::make_message(to_string(context))};
-}
-
 namespace {
 
 /// Where refusals are logged.

@@ -6,6 +6,8 @@
 
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
 
 #include "pss/server_info.hpp"
 
@@ -33,9 +35,11 @@ void scrub(caf::atom_constant<V>&) {
   // nop
 }
 
+/// Text and `{Num, Max}` carry no handles.
 inline void scrub(std::string&) {}
 inline void scrub(status&) {}
 
+/// Remote callers name servers by name or port, sessions by id.
 inline void scrub(server_info& x) {
   x.server = nullptr;
 }
@@ -54,6 +58,13 @@ void scrub(std::vector<T>& xs) {
 /// An error keeps its code and category; a context other than text (CAF
 /// puts whole messages there, e.g. a reply the gate did not expect) is
 /// replaced by its rendering, which names actors but carries no handles.
-caf::error scrubbed_error(caf::error err);
+inline caf::error scrubbed_error(caf::error err) {
+  auto& context = err.context();
+  if (context.empty()
+      || (context.size() == 1 && context.match_element<std::string>(0)))
+    return err;
+  return caf::error{err.code(), err.category(),
+                    caf::make_message(to_string(context))};
+}
 
 } // namespace pss

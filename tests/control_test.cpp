@@ -10,6 +10,7 @@
 
 #include "loopback_client.hpp"
 #include "node_process.hpp"
+#include "reply_scrub.hpp"
 #include "secret.hpp"
 #include "secret_file.hpp"
 #include "test_node.hpp"
@@ -130,6 +131,12 @@ TEST_CASE("with the right secret, servers start, answer and stop through "
   CHECK(start_handler_server(*reg, echo_spec("beta"), answer_in).error()
         == error::already_started);
   CHECK(server_status(*reg, "nope", answer_in).error() == error::retrylater);
+  // A request the registry does not know gets the registry's error.
+  auto gate = raw_gate(here, gated.port);
+  REQUIRE(gate);
+  CHECK(
+      ask_gate(here, gate, test_secret, caf::make_message(list_atom::value, 42))
+      == caf::sec::unexpected_message);
   // Code does not travel: a start with a session function stops here.
   CHECK(start_raw_server(*reg, 0, 1, echo_fn(), packet_type::raw, 0).error()
         == error::invalid_argument);
@@ -252,6 +259,22 @@ TEST_CASE("a peer cannot end the control gate with an exit or error "
                       "from an anonymous sender: not a request in the "
                       "envelope"}));
   CHECK(gated.logged({"refused (system_error", "runtime_error", "anonymous"}));
+}
+
+TEST_CASE("an error leaves the gate with its context as text") {
+  test_node here;
+  server_info info;
+  info.server = caf::actor_cast<caf::actor>(here.reg);
+  info.name = "x";
+  caf::error err{static_cast<uint8_t>(caf::sec::unexpected_response),
+                 caf::atom("system"), caf::make_message(info)};
+  auto scrubbed = scrubbed_error(err);
+  CHECK(scrubbed == caf::sec::unexpected_response);
+  REQUIRE(scrubbed.context().match_elements<std::string>());
+  CHECK(scrubbed.context().get_as<std::string>(0).find("pss::server_info")
+        != std::string::npos);
+  auto text = caf::make_error(error::retrylater, "no server x");
+  CHECK(scrubbed_error(text) == text);
 }
 
 TEST_CASE("a control endpoint beyond loopback needs a secret") {
