@@ -6,6 +6,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/sec.hpp>
 
+#include "caf_duration.hpp"
 #include "pss/errors.hpp"
 #include "pss/proc_socket_server.hpp"
 #include "pss/registry.hpp"
@@ -14,12 +15,6 @@
 /// a registry: one request, one answer, CAF's delivery errors mapped onto
 /// the original's answers.
 namespace pss::detail {
-
-inline caf::duration to_caf(timeout_ms timeout) {
-  if (timeout == infinity)
-    return caf::duration{caf::infinite};
-  return caf::duration{timeout};
-}
 
 inline caf::error to_pss_error(caf::error err) {
   if (err == caf::sec::request_timeout)

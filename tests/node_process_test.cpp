@@ -18,51 +18,13 @@
 
 #include "child_process.hpp"
 #include "loopback_client.hpp"
+#include "node_process.hpp"
 #include "test_node.hpp"
 
 using namespace pss;
 using namespace pss::test;
 
 namespace {
-
-/// A pss-node child process and what its stdout announced.
-struct node_process {
-  explicit node_process(std::vector<std::string> args)
-      : proc(PSS_NODE_BINARY, std::move(args)) {
-    // nop
-  }
-
-  /// Runs pss-node through `launcher` (e.g. prlimit), which gets `args`.
-  node_process(const std::string& launcher, std::vector<std::string> args)
-      : proc(launcher, std::move(args)) {
-    // nop
-  }
-
-  /// Reads the `control` line; returns the port, 0 if none came.
-  uint16_t read_control() {
-    auto line = read_line_starting(proc, "control ");
-    auto colon = line.rfind(':');
-    return colon == std::string::npos
-               ? 0
-               : static_cast<uint16_t>(std::stoi(line.substr(colon + 1)));
-  }
-
-  /// Reads one `started` line into `servers`; returns the whole line.
-  std::string read_started() {
-    auto line = read_line_starting(proc, "started ");
-    std::istringstream in{line};
-    std::string word;
-    std::string name;
-    in >> word >> name;
-    while (in >> word)
-      if (word.rfind("port=", 0) == 0)
-        servers[name] = static_cast<uint16_t>(std::stoi(word.substr(5)));
-    return line;
-  }
-
-  child_process proc;
-  std::map<std::string, uint16_t> servers;
-};
 
 caf::expected<registry_actor> connect_to(test_node& node, uint16_t port) {
   return node.sys.middleman().remote_actor<registry_actor>("127.0.0.1", port);

@@ -2,6 +2,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <mutex>
 
 #include <caf/io/middleman.hpp>
@@ -12,6 +13,7 @@
 #include "child_process.hpp"
 #include "loopback_client.hpp"
 #include "pty_process.hpp"
+#include "secret_file.hpp"
 #include "test_node.hpp"
 
 using namespace pss;
@@ -20,16 +22,22 @@ using namespace pss::test;
 namespace {
 
 /// A pss-node child serving one echo server `alpha` (max 5) and a control
-/// endpoint on a free port.
+/// endpoint on a free port; `extra` arguments go to pss-node as well.
 struct running_node {
-  running_node()
-      : proc(PSS_NODE_BINARY, {"--control", "127.0.0.1:0", "--server",
-                               "echo,name=alpha,max=5"}) {
+  explicit running_node(std::vector<std::string> extra = {})
+      : proc(PSS_NODE_BINARY, with(std::move(extra))) {
     auto line = read_line_starting(proc, "control ");
     control = std::to_string(std::stoi(line.substr(line.rfind(':') + 1)));
     line = read_line_starting(proc, "started alpha ");
     auto at = line.find("port=") + 5;
     port = static_cast<uint16_t>(std::stoi(line.substr(at)));
+  }
+
+  static std::vector<std::string> with(std::vector<std::string> extra) {
+    std::vector<std::string> args{"--control", "127.0.0.1:0", "--server",
+                                  "echo,name=alpha,max=5"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
   }
 
   child_process proc;
@@ -39,8 +47,9 @@ struct running_node {
 
 /// Runs pss-repl with `args`; collects its stdout lines and exit status.
 struct repl_run {
-  explicit repl_run(std::vector<std::string> args) {
-    child_process proc{PSS_REPL_BINARY, std::move(args)};
+  explicit repl_run(std::vector<std::string> args,
+                    const std::map<std::string, std::string>& env = {}) {
+    child_process proc{PSS_REPL_BINARY, std::move(args), env};
     std::string line;
     while (proc.read_line(line))
       lines.push_back(line);
@@ -263,8 +272,16 @@ TEST_CASE("a person uses the REPL: completion, status, history, quit") {
 }
 
 TEST_CASE("a node that goes away: a clear message, then reconnect") {
-  auto node = std::make_unique<running_node>();
-  interactive_repl session{{"--connect", "127.0.0.1:" + node->control}};
+  secret_file secret;
+  std::vector<std::string> secret_args;
+  SECTION("without a secret") {}
+  SECTION("behind a secret (the REPL watches the gate through its stand-in)") {
+    secret_args = {"--secret-file", secret.path()};
+  }
+  auto node = std::make_unique<running_node>(secret_args);
+  auto args = secret_args;
+  args.insert(args.end(), {"--connect", "127.0.0.1:" + node->control});
+  interactive_repl session{args};
   auto& repl = session.terminal;
   type_at_prompt(repl, "status alpha\r");
   REQUIRE(repl.wait_for("0/5"));
@@ -272,7 +289,7 @@ TEST_CASE("a node that goes away: a clear message, then reconnect") {
   node->proc.wait_exit();
   type_at_prompt(repl, "status alpha\r");
   CHECK(repl.wait_for("went away"));
-  running_node second;
+  running_node second{secret_args};
   type_at_prompt(repl, "connect 127.0.0.1:" + second.control + "\r");
   CHECK(repl.wait_for("connected to 127.0.0.1:" + second.control));
   type_at_prompt(repl, "status alpha\r");
@@ -434,4 +451,66 @@ TEST_CASE("the REPL works with several nodes at once") {
   CHECK(run.lines[14]
         == R"({"error":"no node )" + node1 + R"x( (see nodes)"})x");
   CHECK(run.status == 1);
+}
+
+TEST_CASE("pss-repl with --secret-file controls a node that asks for one") {
+  secret_file secret;
+  running_node node{{"--secret-file", secret.path()}};
+  auto args = script(node.control, {"servers", "start echo name=beta max=2",
+                                    "status beta", "stop beta", "stop beta"});
+  args.insert(args.begin(), {"--secret-file", secret.path()});
+  repl_run run{args};
+  REQUIRE(run.lines.size() == 5);
+  CHECK(run.lines[0].rfind(R"({"servers":[{"name":"alpha",)", 0) == 0);
+  CHECK(run.lines[1].rfind(R"({"ok":true,"name":"beta","port":)", 0) == 0);
+  CHECK(run.lines[2] == R"({"num":0,"max":2})");
+  CHECK(run.lines[3] == R"({"ok":true})");
+  CHECK(run.lines[4] == R"({"ok":true})");
+  CHECK(run.status == 0);
+  SECTION("or with PSS_SECRET") {
+    repl_run from_env{script(node.control, {"status alpha"}),
+                      {{"PSS_SECRET", test_secret}}};
+    CHECK(from_env.lines == std::vector<std::string>{R"({"num":0,"max":5})"});
+    CHECK(from_env.status == 0);
+  }
+}
+
+TEST_CASE("pss-repl with a wrong or no secret says so and exits 2") {
+  secret_file secret;
+  running_node node{{"--secret-file", secret.path()}};
+  auto refused
+      = "cannot connect to 127.0.0.1:" + node.control + ": unauthorized: ";
+  auto hint = " (pss-repl takes the secret from --secret-file FILE or "
+              "PSS_SECRET)";
+  SECTION("a wrong secret") {
+    secret_file wrong{"not the secret of this node"};
+    auto args = script(node.control, {"stop alpha"});
+    args.insert(args.begin(), {"--secret-file", wrong.path()});
+    repl_run run{args};
+    REQUIRE(run.lines.size() == 1);
+    CHECK(run.lines[0]
+          == R"({"error":")" + refused + "wrong secret" + hint + R"("})");
+    CHECK(run.status == 2);
+    CHECK(poll_until([&] {
+      return node.proc.stderr_text().find("wrong secret") != std::string::npos;
+    }));
+  }
+  SECTION("no secret") {
+    repl_run run{script(node.control, {"stop alpha"}, false)};
+    CHECK(run.lines.empty());
+    CHECK(run.errors
+          == "pss-repl: " + refused + "the control endpoint 127.0.0.1:"
+                 + node.control + " asks for a secret" + hint + "\n");
+    CHECK(run.status == 2);
+  }
+  SECTION("a secret file others may read") {
+    secret_file readable{test_secret, 0644};
+    repl_run run{{"--secret-file", readable.path(), "-e", "servers"}};
+    CHECK(run.errors.find("chmod 600 " + readable.path()) != std::string::npos);
+    CHECK(run.status == 2);
+  }
+  // Nothing was stopped.
+  loopback_client client{node.port};
+  REQUIRE(client.send("x"));
+  CHECK(client.receive(1) == "x");
 }

@@ -6,10 +6,10 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
-#include <caf/io/middleman.hpp>
 
 #include "node_options.hpp"
 #include "pss/config.hpp"
+#include "pss/control.hpp"
 #include "pss/log.hpp"
 #include "pss/metrics.hpp"
 #include "pss/proc_socket_server.hpp"
@@ -43,7 +43,8 @@ sigset_t termination_signals() {
 }
 
 int serve(caf::actor_system& sys, const node_options& opts,
-          handler_table handlers, const sigset_t& signals) {
+          const std::string& secret, handler_table handlers,
+          const sigset_t& signals) {
   auto reg = spawn_registry(sys, std::move(handlers));
   auto fail = [&](const std::string& what) {
     shutdown_registry(reg);
@@ -51,7 +52,7 @@ int serve(caf::actor_system& sys, const node_options& opts,
   };
   if (opts.control) {
     auto& ep = *opts.control;
-    auto port = sys.middleman().publish(reg, ep.port, ep.host.c_str(), true);
+    auto port = publish_control(sys, reg, ep.host, ep.port, secret);
     if (!port)
       return fail("control endpoint " + ep.host + ":" + std::to_string(ep.port)
                   + ": " + sys.render(port.error()));
@@ -99,13 +100,23 @@ int run_node(int argc, const char* const* argv, handler_table handlers) {
     if (handlers.find(spec.handler) == nullptr)
       return startup_error("--server " + spec.handler + ": unknown handler '"
                            + spec.handler + "'");
+  auto secret = load_secret(parsed.options.secret_file);
+  if (!secret)
+    return startup_error(describe(secret.error()));
+  if (auto& ep = parsed.options.control;
+      ep && secret->empty() && !is_loopback_host(ep->host))
+    return startup_error("--control " + ep->host + ":"
+                         + std::to_string(ep->port)
+                         + " is not a loopback address: anyone who reaches it "
+                           "could control this node; give a secret with "
+                           "--secret-file FILE or PSS_SECRET");
   auto signals = termination_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   caf::actor_system_config cfg;
   configure(cfg);
   // CAF's own argument parsing is not used: pss-node's command line is ours.
   caf::actor_system sys{cfg};
-  return serve(sys, parsed.options, std::move(handlers), signals);
+  return serve(sys, parsed.options, *secret, std::move(handlers), signals);
 }
 
 } // namespace pss::node

@@ -24,6 +24,12 @@ parse_result parse_command_line(int argc, const char* const* argv) {
                  "format on HOST:PORT (GET /metrics; port 0: any free "
                  "port); default: off")
       ->type_name("HOST:PORT");
+  app.add_option("--secret-file", result.options.secret_file,
+                 "file holding the secret every control request must carry "
+                 "(mode 600, at least 16 characters; default: the "
+                 "environment variable PSS_SECRET, else no secret). Needed "
+                 "for a control endpoint beyond loopback")
+      ->type_name("PATH");
   app.add_option("--server", specs,
                  "start a server: HANDLER[,name=NAME][,port=P][,max=M]"
                  "[,packet=0|1|2|4|line][,packet-size=BYTES]"

@@ -19,6 +19,9 @@ struct node_options {
   caf::optional<endpoint> control = endpoint{"127.0.0.1", 4242};
   /// Where to serve Prometheus metrics; unset: nowhere.
   caf::optional<endpoint> metrics;
+  /// File holding the control endpoint's secret; empty: `PSS_SECRET`, or
+  /// no secret.
+  std::string secret_file;
   /// The servers to start, in order.
   std::vector<server_spec> servers;
 };

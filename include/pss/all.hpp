@@ -3,6 +3,7 @@
 /// Everything pss offers, for users who want it all.
 #include "pss/atoms.hpp"
 #include "pss/config.hpp"
+#include "pss/control.hpp"
 #include "pss/errors.hpp"
 #include "pss/framing.hpp"
 #include "pss/handlers.hpp"

@@ -17,10 +17,25 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
+// `environ` with `extra` added; a name in `extra` replaces the inherited one.
+std::vector<std::string>
+environment_with(const std::map<std::string, std::string>& extra) {
+  std::vector<std::string> result;
+  for (auto entry = environ; *entry != nullptr; ++entry) {
+    std::string text{*entry};
+    if (extra.count(text.substr(0, text.find('='))) == 0)
+      result.push_back(std::move(text));
+  }
+  for (auto& kvp : extra)
+    result.push_back(kvp.first + "=" + kvp.second);
+  return result;
+}
+
 } // namespace
 
 child_process::child_process(const std::string& program,
-                             std::vector<std::string> args) {
+                             std::vector<std::string> args,
+                             const std::map<std::string, std::string>& env) {
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0)
     return;
@@ -45,6 +60,11 @@ child_process::child_process(const std::string& program,
   for (auto& arg : args)
     argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
+  auto env_text = environment_with(env);
+  std::vector<char*> envp;
+  for (auto& entry : env_text)
+    envp.push_back(const_cast<char*>(entry.c_str()));
+  envp.push_back(nullptr);
   // The test process blocks signals in CAF's threads only; the child starts
   // with a clean mask and default handlers.
   posix_spawnattr_t attr;
@@ -61,7 +81,7 @@ child_process::child_process(const std::string& program,
   posix_spawnattr_setflags(&attr,
                            POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   if (::posix_spawn(&pid_, program.c_str(), &actions, &attr, argv.data(),
-                    environ)
+                    envp.data())
       != 0)
     pid_ = -1;
   posix_spawn_file_actions_destroy(&actions);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,10 @@ namespace pss::test {
 /// has a deadline; the destructor kills the process if it still runs.
 class child_process {
 public:
-  /// Starts `program` with `args` (not including argv[0]).
-  child_process(const std::string& program, std::vector<std::string> args);
+  /// Starts `program` with `args` (not including argv[0]), in this
+  /// process's environment with `env` added (or replaced).
+  child_process(const std::string& program, std::vector<std::string> args,
+                const std::map<std::string, std::string>& env = {});
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;
   ~child_process();

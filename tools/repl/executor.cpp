@@ -57,6 +57,15 @@ std::string error_text(const caf::error& err) {
   return describe(err);
 }
 
+std::string connect_failure_text(const std::string& address,
+                                 const caf::error& err) {
+  auto text = "cannot connect to " + address + ": " + describe(err);
+  if (err == error::unauthorized)
+    text += " (pss-repl takes the secret from --secret-file FILE or "
+            "PSS_SECRET)";
+  return text;
+}
+
 executor::executor(node_set& nodes, std::chrono::milliseconds default_timeout)
     : nodes_(nodes), default_timeout_(default_timeout) {
   // nop
@@ -402,9 +411,8 @@ result executor::watch_refresh(const command& cmd, watch_view& view) {
 result executor::connect(const command& cmd) {
   auto node = nodes_.connect(cmd.host, cmd.port, default_timeout_);
   if (!node)
-    return error_result("cannot connect to " + cmd.host + ":"
-                        + std::to_string(cmd.port) + ": "
-                        + describe(node.error()));
+    return error_result(connect_failure_text(
+        cmd.host + ":" + std::to_string(cmd.port), node.error()));
   result res;
   res.json["ok"] = true;
   res.json["node"] = (*node)->address();

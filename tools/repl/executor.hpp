@@ -48,6 +48,11 @@ private:
   std::chrono::milliseconds default_timeout_;
 };
 
+/// Why connecting to `address` failed, as the REPL shows it; for a refused
+/// secret with a hint at where the secret comes from.
+std::string connect_failure_text(const std::string& address,
+                                 const caf::error& err);
+
 /// The text of an error as the REPL shows it: the original's answers by
 /// their bare names (`retrylater`, `timeout`, `already_started`), anything
 /// else with its detail.

@@ -15,6 +15,7 @@
 #include "line_editor.hpp"
 #include "node_set.hpp"
 #include "pss/config.hpp"
+#include "pss/control.hpp"
 #include "pss/log.hpp"
 #include "pss/spec_text.hpp"
 
@@ -31,6 +32,7 @@ struct options {
   std::string connect = "127.0.0.1:4242";
   int timeout_ms = 5000;
   bool json = false;
+  std::string secret_file;
   std::vector<std::string> commands;
 };
 
@@ -176,6 +178,10 @@ int main(int argc, char** argv) {
                  "default timeout of each request, in ms")
       ->check(CLI::Range(1, 3'600'000))
       ->capture_default_str();
+  app.add_option("--secret-file", opts.secret_file,
+                 "file holding the secret of nodes that ask for one (mode "
+                 "600; default: the environment variable PSS_SECRET)")
+      ->type_name("PATH");
   app.add_flag("--json", opts.json, "print one JSON object per result");
   app.add_option("-e", opts.commands,
                  "run COMMAND, print its result, exit; repeatable")
@@ -195,18 +201,22 @@ int main(int argc, char** argv) {
     std::cerr << "pss-repl: --connect: " << describe(endpoint.error()) << '\n';
     return bad_usage;
   }
+  auto secret = load_secret(opts.secret_file);
+  if (!secret) {
+    std::cerr << "pss-repl: " << describe(secret.error()) << '\n';
+    return bad_usage;
+  }
   // The REPL runs no servers; CAF's and pss's own logging stay quiet.
   set_log_sink(nullptr);
   caf::actor_system_config cfg;
   configure(cfg);
   caf::actor_system sys{cfg};
-  node_set nodes{sys};
+  node_set nodes{sys, std::move(*secret)};
   executor exec{nodes, std::chrono::milliseconds(opts.timeout_ms)};
   auto first = nodes.connect(endpoint->host, endpoint->port,
                              std::chrono::milliseconds(opts.timeout_ms));
   if (!first) {
-    auto message
-        = "cannot connect to " + opts.connect + ": " + describe(first.error());
+    auto message = connect_failure_text(opts.connect, first.error());
     if (!opts.commands.empty()) {
       if (opts.json)
         print(error_result(message), true);

@@ -3,41 +3,26 @@
 #include <chrono>
 
 #include <caf/after.hpp>
-#include <set>
-
-#include <caf/io/middleman.hpp>
-#include <caf/io/middleman_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "pss/errors.hpp"
+#include "pss/control.hpp"
 
 namespace pss::repl {
 
-node_link::node_link(caf::actor_system& sys) : sys_(sys) {
+node_link::node_link(caf::actor_system& sys, std::string secret)
+    : sys_(sys), secret_(std::move(secret)) {
   // nop
 }
 
 caf::error node_link::connect(const std::string& host, uint16_t port,
                               std::chrono::milliseconds timeout) {
-  // Asks the middleman directly rather than through remote_actor(), which
-  // waits forever for a node that accepts the connection but never answers.
-  caf::scoped_actor self{sys_};
-  caf::strong_actor_ptr found;
-  caf::error err;
-  self->request(sys_.middleman().actor_handle(), timeout,
-                caf::connect_atom::value, host, port)
-      .receive([&](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                   const std::set<std::string>&) { found = std::move(ptr); },
-               [&](caf::error& x) { err = std::move(x); });
-  if (err == caf::sec::request_timeout)
-    return caf::make_error(error::timeout, "no answer from " + host + ":"
-                                               + std::to_string(port));
-  if (err)
-    return err;
-  if (!found)
-    return caf::make_error(caf::sec::no_actor_published_at_port);
-  registry_ = caf::actor_cast<registry_actor>(std::move(found));
+  auto reg = connect_control(sys_, host, port, secret_, timeout);
+  if (!reg)
+    return std::move(reg.error());
+  registry_ = std::move(*reg);
   address_ = host + ":" + std::to_string(port);
+  // Through a node's control gate the registry is a local stand-in, which
+  // ends when the gate goes away: watching it tells the same.
   watcher_.reset(new caf::scoped_actor{sys_});
   (*watcher_)->monitor(registry_);
   down_ = false;

@@ -7,6 +7,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/error.hpp>
 #include <caf/scoped_actor.hpp>
+#include <string>
 
 #include "pss/registry.hpp"
 
@@ -16,10 +17,13 @@ namespace pss::repl {
 /// registry, watched so that a node that goes away is noticed.
 class node_link {
 public:
-  explicit node_link(caf::actor_system& sys);
+  /// `secret`: what every request carries to a node that asks for one
+  /// (empty: none).
+  node_link(caf::actor_system& sys, std::string secret);
 
   /// Connects to `host:port`, replacing any previous connection; gives up
   /// with `timeout` when the node does not complete the handshake in time.
+  /// A node that asks for a secret is checked against it at once.
   caf::error connect(const std::string& host, uint16_t port,
                      std::chrono::milliseconds timeout);
 
@@ -38,6 +42,7 @@ public:
 
 private:
   caf::actor_system& sys_;
+  std::string secret_;
   registry_actor registry_;
   std::string address_;
   // Receives the down message of the remote registry when the node dies or

@@ -20,7 +20,8 @@ bool has_server(const std::vector<server_info>& servers,
 
 } // namespace
 
-node_set::node_set(caf::actor_system& sys) : sys_(sys) {
+node_set::node_set(caf::actor_system& sys, std::string secret)
+    : sys_(sys), secret_(std::move(secret)) {
   // nop
 }
 
@@ -31,7 +32,7 @@ caf::expected<node_link*> node_set::connect(const std::string& host,
   auto node = find(name);
   std::unique_ptr<node_link> fresh;
   if (node == nullptr) {
-    fresh.reset(new node_link(sys_));
+    fresh.reset(new node_link(sys_, secret_));
     node = fresh.get();
   }
   if (auto err = node->connect(host, port, timeout))

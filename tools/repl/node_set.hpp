@@ -24,7 +24,9 @@ struct target {
 /// Each is named by the `HOST:PORT` it was connected with.
 class node_set {
 public:
-  explicit node_set(caf::actor_system& sys);
+  /// `secret`: what every request carries to nodes that ask for one
+  /// (empty: none); the same for every node.
+  node_set(caf::actor_system& sys, std::string secret);
 
   /// Connects to `host:port`, adding it; connecting to a node already in
   /// the set connects it again (after it went away).
@@ -54,6 +56,7 @@ public:
 
 private:
   caf::actor_system& sys_;
+  std::string secret_;
   std::vector<std::unique_ptr<node_link>> nodes_;
 };
 

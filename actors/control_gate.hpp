@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include "pss/registry.hpp"
+
+namespace pss {
+
+/// Spawns the control gate of `registry`: the actor a control endpoint with
+/// a secret publishes instead of the registry (see pss/control.hpp).
+///
+/// It takes requests only as `(auth_atom, secret, request)`. With the right
+/// secret it sends `request` to the registry and answers with the reply,
+/// scrubbed of actor handles (reply_scrub.hpp); an empty `request` only
+/// checks the secret and answers `ok`. Everything else is answered with
+/// `unauthorized`, logged with the sender's address and node, and does
+/// nothing: a wrong or missing secret, a request outside the envelope, and
+/// from other nodes any CAF system message (an exit message would end the
+/// gate, a forged response would pass for the registry's). The gate ends
+/// when the registry does.
+caf::actor spawn_control_gate(caf::actor_system& sys,
+                              const registry_actor& registry,
+                              std::string secret);
+
+} // namespace pss
