@@ -9,6 +9,7 @@
 #include <caf/make_message.hpp>
 
 #include "broker_cleanup.hpp"
+#include "linger_watch.hpp"
 #include "pss/atoms.hpp"
 #include "pss/log.hpp"
 
@@ -110,6 +111,9 @@ void session_state::on_data(caf::io::new_data_msg& msg) {
 }
 
 void session_state::on_closed() {
+  // CAF has just taken the connection from us (the peer closed, reset, or a
+  // write failed), but goes on writing what it holds of our output.
+  release_connection();
   if (ending_)
     return;
   in_read_ = true;
@@ -286,22 +290,44 @@ void session_state::on_exit_request(caf::error reason) {
 void session_state::fail(caf::error reason) {
   if (ending_)
     return;
-  // CAF closes a connection gracefully: it writes what is queued, sends FIN
-  // and keeps the socket until the peer closes too. A peer that stopped
-  // reading or went silent may never do either, so for those two reasons
-  // the connection is aborted instead (while the scribe, and so the
-  // descriptor, is still ours). Otherwise the replies to the packets before
-  // the failure still go out.
+  // A peer that stopped reading or went silent is not waited for: its
+  // connection is shut down now (while the scribe, and so the descriptor,
+  // is still ours), and CAF's pending write fails and releases it.
+  // Otherwise the replies to the packets before the failure still go out,
+  // within the linger time.
   bool abort = reason == error::send_buffer_full || reason == error::timeout;
   if (abort) {
     release_pending_output();
     ::shutdown(static_cast<int>(hdl_.id()), SHUT_RDWR);
+    released_ = true; // Nothing left to linger for.
   } else {
     write_out();
     if (ending_) // Writing found a peer that does not read.
       return;
   }
   end(std::move(reason));
+}
+
+session_state::~session_state() {
+  // The state dies before CAF closes the broker's connections: a scribe
+  // still attached is ours, and its socket the connection's.
+  if (self_ != nullptr && self_->valid(hdl_))
+    release_connection();
+}
+
+void session_state::release_connection() {
+  // Without output queued in CAF, CAF sends FIN and closes the descriptor
+  // at once when the session ends; with some, it would wait for a peer
+  // that may never read.
+  if (!caf_writing_ || released_)
+    return;
+  released_ = true;
+  auto fd = static_cast<int>(hdl_.id());
+  if (cfg_->options.linger_ms == 0)
+    reset_connection(fd);
+  else
+    watch_linger(self_->home_system(), fd,
+                 std::chrono::milliseconds(cfg_->options.linger_ms));
 }
 
 void session_state::on_packet(std::function<void(caf::string_view)> fn) {
@@ -358,7 +384,12 @@ caf::behavior start_child(session_broker* self, caf::io::connection_handle hdl,
     auto eptr = std::current_exception();
     st.fail(exception_to_error(eptr));
     // Settle messages must still reach the gate before the session ends.
-    return {[self](settle_atom) { self->state.on_settled(); }};
+    return {
+        [self](settle_atom) { self->state.on_settled(); },
+        [self](const caf::io::connection_closed_msg&) {
+          self->state.on_closed();
+        },
+    };
   }
   return st.make_behavior(std::move(user_handlers));
 }

@@ -53,6 +53,10 @@ class session_state : public session {
 public:
   using clock = std::chrono::steady_clock;
 
+  /// Hands a connection that still has output queued in CAF to a linger
+  /// watch (the session's end, whatever ended it).
+  ~session_state() override;
+
   /// Binds the state to its broker and connection (called by start_child).
   void init(caf::io::broker* self, caf::io::connection_handle hdl,
             std::shared_ptr<const session_config> cfg, std::string peer,
@@ -104,6 +108,7 @@ private:
   void schedule_idle_check(clock::duration after);
   size_t write_limit() const;
   void end(caf::error reason);
+  void release_connection();
 
   caf::io::broker* self_ = nullptr;
   caf::io::connection_handle hdl_;
@@ -125,6 +130,8 @@ private:
   /// output must queue behind it.
   bool caf_writing_ = false;
   bool ending_ = false;
+  /// The connection went to a linger watch, or was reset.
+  bool released_ = false;
   bool warned_unhandled_ = false;
 };
 

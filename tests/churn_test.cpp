@@ -1,30 +1,15 @@
-#include <dirent.h>
-
 #include <memory>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
+#include "descriptors.hpp"
 #include "handlers.hpp"
 #include "loopback_client.hpp"
 #include "test_node.hpp"
 
 using namespace pss;
 using namespace pss::test;
-
-namespace {
-
-size_t open_descriptors() {
-  size_t count = 0;
-  if (auto dir = ::opendir("/proc/self/fd")) {
-    while (::readdir(dir) != nullptr)
-      ++count;
-    ::closedir(dir);
-  }
-  return count;
-}
-
-} // namespace
 
 TEST_CASE("servers started and stopped in a loop leave no descriptor behind") {
   test_node node;
