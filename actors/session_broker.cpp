@@ -12,6 +12,7 @@
 #include "linger_watch.hpp"
 #include "pss/atoms.hpp"
 #include "pss/log.hpp"
+#include "session_behavior.hpp"
 
 namespace pss {
 
@@ -70,24 +71,11 @@ void session_state::init(caf::io::broker* self, caf::io::connection_handle hdl,
 }
 
 caf::behavior session_state::make_behavior(caf::behavior user_handlers) {
-  handlers_ = std::move(user_handlers);
-  caf::message_handler io_handlers{
-      [this](caf::io::new_data_msg& msg) { on_data(msg); },
-      [this](const caf::io::connection_closed_msg&) { on_closed(); },
-      [this](const caf::io::data_transferred_msg& msg) { on_transferred(msg); },
-      [this](idle_atom) { on_idle_check(); },
-      [this](send_atom, const std::string& payload) -> caf::result<void> {
-        if (auto err = send(payload))
-          return err;
-        return caf::unit;
-      },
-      [this](close_atom) { close(); },
-      [this](settle_atom) { on_settled(); },
-  };
-  return io_handlers.or_else(handlers_);
+  handlers_ = user_handlers;
+  return make_session_behavior(*this, std::move(user_handlers));
 }
 
-void session_state::on_data(caf::io::new_data_msg& msg) {
+void session_state::on_data(const caf::io::new_data_msg& msg) {
   if (ending_)
     return;
   if (cfg_->options.idle_timeout_ms > 0)

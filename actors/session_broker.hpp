@@ -63,7 +63,7 @@ public:
             std::shared_ptr<session_stats> stats);
 
   /// Handles bytes from the peer: decode, dispatch, one flush per read.
-  void on_data(caf::io::new_data_msg& msg);
+  void on_data(const caf::io::new_data_msg& msg);
 
   /// Handles the peer closing the connection.
   void on_closed();
