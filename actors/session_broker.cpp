@@ -297,10 +297,13 @@ void session_state::fail(caf::error reason) {
 }
 
 session_state::~session_state() {
+  if (self_ == nullptr)
+    return;
   // The state dies before CAF closes the broker's connections: a scribe
   // still attached is ours, and its socket the connection's.
-  if (self_ != nullptr && self_->valid(hdl_))
+  if (self_->valid(hdl_))
     release_connection();
+  drain_mailbox(self_, self_->fail_state());
 }
 
 void session_state::release_connection() {
@@ -358,7 +361,6 @@ caf::behavior start_child(session_broker* self, caf::io::connection_handle hdl,
       [](caf::scheduled_actor*, std::exception_ptr& eptr) {
         return exception_to_error(eptr);
       });
-  drain_mailbox_on_exit(self);
   self->set_exit_handler([self](caf::exit_msg& msg) {
     self->state.on_exit_request(std::move(msg.reason));
   });

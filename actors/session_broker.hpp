@@ -53,8 +53,9 @@ class session_state : public session {
 public:
   using clock = std::chrono::steady_clock;
 
-  /// Hands a connection that still has output queued in CAF to a linger
-  /// watch (the session's end, whatever ended it).
+  /// The session's end, whatever ended it (CAF destroys the state when the
+  /// broker terminates): hands a connection that still has output queued in
+  /// CAF to a linger watch, and empties the mailbox (see broker_cleanup).
   ~session_state() override;
 
   /// Binds the state to its broker and connection (called by start_child).
