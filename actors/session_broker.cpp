@@ -364,6 +364,7 @@ caf::behavior start_child(session_broker* self, caf::io::connection_handle hdl,
   self->set_exit_handler([self](caf::exit_msg& msg) {
     self->state.on_exit_request(std::move(msg.reason));
   });
+  self->compact_connection_table();
   auto& st = self->state;
   auto fun = cfg->fun;
   st.init(self, hdl, std::move(cfg), std::move(peer), std::move(stats));

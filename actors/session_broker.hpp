@@ -137,7 +137,18 @@ private:
 };
 
 /// A session actor: a broker that owns one connection.
-using session_broker = caf::io::stateful_broker<session_state>;
+class session_broker : public caf::io::stateful_broker<session_state> {
+public:
+  using super = caf::io::stateful_broker<session_state>;
+  using super::super;
+
+  /// Shrinks CAF's table of the broker's connections to fit the one it
+  /// holds: its first insert grows it to 13 buckets (104 bytes, 4% of an
+  /// idle session), 2 suffice.
+  void compact_connection_table() {
+    get_map(caf::io::connection_handle{}).rehash(0);
+  }
+};
 
 /// The original's start_child/3: runs one session on the connection `hdl`
 /// its server forked off to it, with the server's shared `cfg`.
