@@ -111,9 +111,20 @@ private:
   void end(caf::error reason);
   void release_connection();
 
-  caf::io::broker* self_ = nullptr;
-  caf::io::connection_handle hdl_;
-  /// Pauses reading while the peer does not take our output; ends us.
+  /// The broker, and its connection (kept by the gate only: idle memory).
+  caf::io::broker* broker() const {
+    return gate_.broker();
+  }
+  caf::io::connection_handle connection() const {
+    return gate_.handle();
+  }
+  /// Whether the session has ended (the gate ends the broker).
+  bool ending() const {
+    return gate_.quitting();
+  }
+
+  /// Pauses reading while the peer does not take our output; ends us. Also
+  /// holds the broker and its connection.
   servant_gate<caf::io::connection_handle> gate_;
   std::shared_ptr<const session_config> cfg_;
   std::shared_ptr<session_stats> stats_;
@@ -123,14 +134,13 @@ private:
   std::function<void(caf::string_view)> packet_fn_;
   clock::time_point last_read_;
   /// Largest read a session grows to under load.
-  static constexpr size_t max_read_size = 64 * 1024;
+  static constexpr uint32_t max_read_size = 64 * 1024;
   /// Bytes read at most per read call now.
-  size_t read_size_ = 0;
+  uint32_t read_size_ = 0;
   bool in_read_ = false;
   /// CAF holds output of ours that the socket did not take yet: later
   /// output must queue behind it.
   bool caf_writing_ = false;
-  bool ending_ = false;
   /// The connection went to a linger watch, or was reset.
   bool released_ = false;
   bool warned_unhandled_ = false;
