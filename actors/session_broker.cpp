@@ -301,6 +301,8 @@ session_state::~session_state() {
   // still attached is ours, and its socket the connection's.
   if (broker()->valid(connection()))
     release_connection();
+  // CAF never closes a broker's mailbox; a message we sent ourselves would
+  // keep the broker alive (broker_cleanup.hpp).
   drain_mailbox(broker(), broker()->fail_state());
 }
 
