@@ -14,4 +14,9 @@ namespace pss {
 /// pending requests with the exit reason, and drop the rest.
 void drain_mailbox_on_exit(caf::io::broker* self);
 
+/// Does the same at once, for a broker that has terminated with `reason`
+/// (from its state's destructor: saves the exit hook, an allocation per
+/// broker).
+void drain_mailbox(caf::io::broker* self, const caf::error& reason);
+
 } // namespace pss

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -20,7 +22,9 @@ namespace pss {
 class frame_decoder {
 public:
   /// A decoder for `type` that refuses packets longer than `limit` bytes.
-  frame_decoder(packet_type type, size_t limit) : type_(type), limit_(limit) {
+  frame_decoder(packet_type type, size_t limit)
+      : type_(type),
+        limit_(static_cast<uint32_t>(std::min<size_t>(limit, UINT32_MAX))) {
     // nop
   }
 
@@ -179,7 +183,9 @@ private:
   }
 
   packet_type type_;
-  size_t limit_;
+  /// 32 bits (next to `type_`: 8 bytes less per session): no length header
+  /// and no `PacketSize` goes beyond.
+  uint32_t limit_;
   std::vector<char> partial_;
 };
 

@@ -61,6 +61,16 @@ public:
     return quitting_;
   }
 
+  /// The broker (set by `init`).
+  caf::io::broker* broker() const {
+    return self_;
+  }
+
+  /// The socket's handle (set by `init`).
+  Handle handle() const {
+    return hdl_;
+  }
+
   /// Handles the settle message: applies what was asked meanwhile.
   void on_settled() {
     settling_ = false;

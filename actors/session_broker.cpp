@@ -9,8 +9,10 @@
 #include <caf/make_message.hpp>
 
 #include "broker_cleanup.hpp"
+#include "linger_watch.hpp"
 #include "pss/atoms.hpp"
 #include "pss/log.hpp"
+#include "session_behavior.hpp"
 
 namespace pss {
 
@@ -52,42 +54,27 @@ void session_state::init(caf::io::broker* self, caf::io::connection_handle hdl,
                          std::shared_ptr<const session_config> cfg,
                          std::string peer,
                          std::shared_ptr<session_stats> stats) {
-  self_ = self;
-  hdl_ = hdl;
+  // The server started reading in an earlier I/O turn (start_session), so
+  // the socket is settled in the loop and the gate may pause it at once.
+  gate_.init(self, hdl, false);
   cfg_ = std::move(cfg);
   peer_ = std::move(peer);
   stats_ = std::move(stats);
   decoder_ = frame_decoder{cfg_->packet, cfg_->packet_limit};
   read_size_ = cfg_->options.read_buffer;
   last_read_ = clock::now();
-  // The server started reading in an earlier I/O turn (start_session), so
-  // the socket is settled in the loop and the gate may pause it at once.
-  gate_.init(self_, hdl_, false);
   if (cfg_->options.idle_timeout_ms > 0)
     schedule_idle_check(
         std::chrono::milliseconds(cfg_->options.idle_timeout_ms));
 }
 
 caf::behavior session_state::make_behavior(caf::behavior user_handlers) {
-  handlers_ = std::move(user_handlers);
-  caf::message_handler io_handlers{
-      [this](caf::io::new_data_msg& msg) { on_data(msg); },
-      [this](const caf::io::connection_closed_msg&) { on_closed(); },
-      [this](const caf::io::data_transferred_msg& msg) { on_transferred(msg); },
-      [this](idle_atom) { on_idle_check(); },
-      [this](send_atom, const std::string& payload) -> caf::result<void> {
-        if (auto err = send(payload))
-          return err;
-        return caf::unit;
-      },
-      [this](close_atom) { close(); },
-      [this](settle_atom) { on_settled(); },
-  };
-  return io_handlers.or_else(handlers_);
+  handlers_ = user_handlers;
+  return make_session_behavior(*this, std::move(user_handlers));
 }
 
-void session_state::on_data(caf::io::new_data_msg& msg) {
-  if (ending_)
+void session_state::on_data(const caf::io::new_data_msg& msg) {
+  if (ending())
     return;
   if (cfg_->options.idle_timeout_ms > 0)
     last_read_ = clock::now();
@@ -96,7 +83,8 @@ void session_state::on_data(caf::io::new_data_msg& msg) {
   // time. Sessions start small (idle memory) and grow only under load.
   if (msg.buf.size() == read_size_ && read_size_ < max_read_size) {
     read_size_ = std::min(read_size_ * 2, max_read_size);
-    self_->configure_read(hdl_, caf::io::receive_policy::at_most(read_size_));
+    broker()->configure_read(connection(),
+                             caf::io::receive_policy::at_most(read_size_));
   }
   in_read_ = true;
   auto err = decoder_.feed(
@@ -110,7 +98,10 @@ void session_state::on_data(caf::io::new_data_msg& msg) {
 }
 
 void session_state::on_closed() {
-  if (ending_)
+  // CAF has just taken the connection from us (the peer closed, reset, or a
+  // write failed), but goes on writing what it holds of our output.
+  release_connection();
+  if (ending())
     return;
   in_read_ = true;
   auto err = decoder_.finish(
@@ -126,7 +117,7 @@ void session_state::on_closed() {
 }
 
 void session_state::dispatch(const char* data, size_t size) {
-  if (ending_)
+  if (ending())
     return;
   session_stats::bump(stats_->packets_in, 1);
   if (packet_fn_) {
@@ -150,7 +141,7 @@ void session_state::dispatch(const char* data, size_t size) {
     if (!current(msg) && !warned_unhandled_) {
       warned_unhandled_ = true;
       log(log_level::warning, cfg_->server_name,
-          "session " + std::to_string(self_->id()) + " (" + peer_
+          "session " + std::to_string(broker()->id()) + " (" + peer_
               + ") has no handler for pss::packet; packets are dropped");
     }
   } catch (...) {
@@ -163,7 +154,7 @@ void session_state::dispatch(const char* data, size_t size) {
 }
 
 caf::error session_state::send(caf::string_view payload) {
-  if (ending_)
+  if (ending())
     return caf::none;
   auto& out = pending_output();
   auto before = out.size();
@@ -194,7 +185,7 @@ void session_state::write_out() {
   // again for every reply.
   size_t written = 0;
   if (!caf_writing_) {
-    auto n = ::send(static_cast<int>(hdl_.id()), out.data(), out.size(),
+    auto n = ::send(static_cast<int>(connection().id()), out.data(), out.size(),
                     MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0)
       written = static_cast<size_t>(n);
@@ -202,11 +193,11 @@ void session_state::write_out() {
   if (written < out.size()) {
     // The socket is full (or broken): CAF queues the rest and writes it when
     // the peer takes it, reporting progress so that we know when it is done.
-    auto& buf = self_->wr_buf(hdl_);
+    auto& buf = broker()->wr_buf(connection());
     buf.insert(buf.end(), out.begin() + static_cast<long>(written), out.end());
     caf_writing_ = true;
-    self_->ack_writes(hdl_, true);
-    self_->flush(hdl_);
+    broker()->ack_writes(connection(), true);
+    broker()->flush(connection());
   }
   release_pending_output();
   if (caf_writing_)
@@ -216,7 +207,7 @@ void session_state::write_out() {
 void session_state::check_backlog() {
   // After a flush, wr_buf holds only what queues behind a write the peer
   // has not taken yet: the measure of a peer that does not read.
-  auto queued = self_->wr_buf(hdl_).size();
+  auto queued = broker()->wr_buf(connection()).size();
   if (queued > write_limit()) {
     fail(
         caf::make_error(error::send_buffer_full,
@@ -230,7 +221,7 @@ void session_state::check_backlog() {
 void session_state::on_transferred(const caf::io::data_transferred_msg& msg) {
   if (msg.remaining == 0) {
     caf_writing_ = false;
-    self_->ack_writes(hdl_, false);
+    broker()->ack_writes(connection(), false);
   }
   if (!gate_.active() && msg.remaining <= cfg_->options.write_high_water / 2)
     gate_.set_active(true);
@@ -249,11 +240,11 @@ void session_state::release_pending_output() {
 }
 
 void session_state::schedule_idle_check(clock::duration after) {
-  self_->delayed_send(self_, after, idle_atom::value);
+  broker()->delayed_send(broker(), after, idle_atom::value);
 }
 
 void session_state::on_idle_check() {
-  if (ending_)
+  if (ending())
     return;
   auto timeout = std::chrono::milliseconds(cfg_->options.idle_timeout_ms);
   auto idle = clock::now() - last_read_;
@@ -266,42 +257,68 @@ void session_state::on_idle_check() {
 }
 
 void session_state::close() {
-  if (ending_)
+  if (ending())
     return;
   write_out();
   end(caf::exit_reason::normal);
 }
 
 void session_state::end(caf::error reason) {
-  ending_ = true;
   gate_.quit(std::move(reason));
 }
 
 void session_state::on_exit_request(caf::error reason) {
-  if (!reason || ending_)
+  if (!reason || ending())
     return;
   end(std::move(reason));
 }
 
 void session_state::fail(caf::error reason) {
-  if (ending_)
+  if (ending())
     return;
-  // CAF closes a connection gracefully: it writes what is queued, sends FIN
-  // and keeps the socket until the peer closes too. A peer that stopped
-  // reading or went silent may never do either, so for those two reasons
-  // the connection is aborted instead (while the scribe, and so the
-  // descriptor, is still ours). Otherwise the replies to the packets before
-  // the failure still go out.
+  // A peer that stopped reading or went silent is not waited for: its
+  // connection is shut down now (while the scribe, and so the descriptor,
+  // is still ours), and CAF's pending write fails and releases it.
+  // Otherwise the replies to the packets before the failure still go out,
+  // within the linger time.
   bool abort = reason == error::send_buffer_full || reason == error::timeout;
   if (abort) {
     release_pending_output();
-    ::shutdown(static_cast<int>(hdl_.id()), SHUT_RDWR);
+    ::shutdown(static_cast<int>(connection().id()), SHUT_RDWR);
+    released_ = true; // Nothing left to linger for.
   } else {
     write_out();
-    if (ending_) // Writing found a peer that does not read.
+    if (ending()) // Writing found a peer that does not read.
       return;
   }
   end(std::move(reason));
+}
+
+session_state::~session_state() {
+  if (broker() == nullptr)
+    return;
+  // The state dies before CAF closes the broker's connections: a scribe
+  // still attached is ours, and its socket the connection's.
+  if (broker()->valid(connection()))
+    release_connection();
+  // CAF never closes a broker's mailbox; a message we sent ourselves would
+  // keep the broker alive (broker_cleanup.hpp).
+  drain_mailbox(broker(), broker()->fail_state());
+}
+
+void session_state::release_connection() {
+  // Without output queued in CAF, CAF sends FIN and closes the descriptor
+  // at once when the session ends; with some, it would wait for a peer
+  // that may never read.
+  if (!caf_writing_ || released_)
+    return;
+  released_ = true;
+  auto fd = static_cast<int>(connection().id());
+  if (cfg_->options.linger_ms == 0)
+    reset_connection(fd);
+  else
+    watch_linger(broker()->home_system(), fd,
+                 std::chrono::milliseconds(cfg_->options.linger_ms));
 }
 
 void session_state::on_packet(std::function<void(caf::string_view)> fn) {
@@ -309,15 +326,15 @@ void session_state::on_packet(std::function<void(caf::string_view)> fn) {
 }
 
 void session_state::become(caf::behavior handlers) {
-  self_->become(make_behavior(std::move(handlers)));
+  broker()->become(make_behavior(std::move(handlers)));
 }
 
 caf::actor session_state::handle() const {
-  return caf::actor_cast<caf::actor>(self_);
+  return caf::actor_cast<caf::actor>(broker());
 }
 
 caf::io::broker* session_state::self() {
-  return self_;
+  return broker();
 }
 
 const caf::actor& session_state::server() const {
@@ -344,10 +361,10 @@ caf::behavior start_child(session_broker* self, caf::io::connection_handle hdl,
       [](caf::scheduled_actor*, std::exception_ptr& eptr) {
         return exception_to_error(eptr);
       });
-  drain_mailbox_on_exit(self);
   self->set_exit_handler([self](caf::exit_msg& msg) {
     self->state.on_exit_request(std::move(msg.reason));
   });
+  self->compact_connection_table();
   auto& st = self->state;
   auto fun = cfg->fun;
   st.init(self, hdl, std::move(cfg), std::move(peer), std::move(stats));
@@ -358,7 +375,12 @@ caf::behavior start_child(session_broker* self, caf::io::connection_handle hdl,
     auto eptr = std::current_exception();
     st.fail(exception_to_error(eptr));
     // Settle messages must still reach the gate before the session ends.
-    return {[self](settle_atom) { self->state.on_settled(); }};
+    return {
+        [self](settle_atom) { self->state.on_settled(); },
+        [self](const caf::io::connection_closed_msg&) {
+          self->state.on_closed();
+        },
+    };
   }
   return st.make_behavior(std::move(user_handlers));
 }

@@ -1,8 +1,6 @@
 #include <memory>
 #include <vector>
 
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 
 #include "handlers.hpp"
@@ -12,14 +10,6 @@
 
 using namespace pss;
 using namespace pss::test;
-
-namespace {
-
-size_t own_descriptors() {
-  return open_descriptors(::getpid());
-}
-
-} // namespace
 
 TEST_CASE("servers started and stopped in a loop leave no descriptor behind") {
   test_node node;

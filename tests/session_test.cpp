@@ -229,6 +229,59 @@ TEST_CASE("sessions are actors that other actors can talk to") {
   }
 }
 
+TEST_CASE("a session's own handlers answer requests, time out and are "
+          "replaced, behind pss's") {
+  test_node node;
+  using ask_atom = caf::atom_constant<caf::atom("ask")>;
+  using swap_atom = caf::atom_constant<caf::atom("swap")>;
+  session_function talker = [](session& self) -> caf::behavior {
+    return {
+        [](ask_atom, int x) { return x * 2; },
+        [&self](swap_atom) {
+          self.become({
+              [](ask_atom, int x) { return x + 1; },
+              caf::after(std::chrono::milliseconds(50)) >>
+                  [&self] { self.send("quiet"); },
+          });
+        },
+    };
+  };
+  auto info = start_raw_server(node.reg, 0, 1, talker, packet_type::u8, 0);
+  REQUIRE(info);
+  loopback_client client{info->port};
+  REQUIRE(client.connected());
+  REQUIRE(poll_until([&] { return status_is(node, info->port, 1); }));
+  auto session_actor = server_children(node.reg, info->port)->front().session;
+  caf::scoped_actor self{node.sys};
+  auto ask = [&](int x) {
+    int answer = -1;
+    self->request(session_actor, std::chrono::seconds(5), ask_atom::value, x)
+        .receive([&](int y) { answer = y; },
+                 [&](caf::error& err) { FAIL(node.sys.render(err)); });
+    return answer;
+  };
+  CHECK(ask(21) == 42);
+  // pss's own send: answered empty, or with the error of a packet that does
+  // not fit the framing.
+  bool sent = false;
+  self->request(session_actor, std::chrono::seconds(5), send_atom::value,
+                std::string{"pushed"})
+      .receive([&] { sent = true; },
+               [&](caf::error& err) { FAIL(node.sys.render(err)); });
+  CHECK(sent);
+  CHECK(client.receive_framed(1) == "pushed");
+  caf::error refused;
+  self->request(session_actor, std::chrono::seconds(5), send_atom::value,
+                std::string(300, 'x'))
+      .receive([] { FAIL("a 300-byte packet went out in u8 framing"); },
+               [&](caf::error& err) { refused = std::move(err); });
+  CHECK(refused == error::packet_too_large);
+  // The replacement handlers, and their timeout.
+  caf::anon_send(session_actor, swap_atom::value);
+  CHECK(client.receive_framed(1) == "quiet");
+  CHECK(ask(41) == 42);
+}
+
 TEST_CASE("a peer that closes mid-packet ends its session with a report") {
   test_node node;
   log_capture logs;

@@ -37,6 +37,8 @@ using drain_timeout_atom = caf::atom_constant<caf::atom("pss_drainT")>;
 using idle_atom = caf::atom_constant<caf::atom("pss_idle")>;
 /// A server's periodic accept check (internal).
 using watch_atom = caf::atom_constant<caf::atom("pss_watch")>;
+/// A lingering connection's check (internal).
+using linger_atom = caf::atom_constant<caf::atom("pss_linger")>;
 /// A socket pause or resume has settled (internal).
 using settle_atom = caf::atom_constant<caf::atom("pss_settle")>;
 /// Send a packet to the peer of a session, from any actor.

@@ -28,6 +28,12 @@ struct session_options {
   /// A session that receives nothing for this long ends with reason
   /// `timeout`; 0 disables the check.
   uint32_t idle_timeout_ms = 0;
+  /// Once a session has ended, how long its peer has to take the output
+  /// still queued for it; then the connection is reset and its descriptor
+  /// released, even if the peer neither reads nor closes. An ended session
+  /// no longer counts in `Num` while its output drains. 0: no lingering,
+  /// output still queued at the end is dropped and the connection reset.
+  uint32_t linger_ms = 5000;
   /// TCP_NODELAY on every session socket (the original sets it).
   bool nodelay = true;
   /// SO_KEEPALIVE on every session socket.
@@ -72,8 +78,8 @@ caf::error validate(const server_spec& spec);
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_options& x) {
   return f(caf::meta::type_name("pss::session_options"), x.read_buffer,
-           x.write_high_water, x.write_limit, x.idle_timeout_ms, x.nodelay,
-           x.keepalive);
+           x.write_high_water, x.write_limit, x.idle_timeout_ms, x.linger_ms,
+           x.nodelay, x.keepalive);
 }
 
 /// @relates server_spec
