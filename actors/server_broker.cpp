@@ -5,6 +5,7 @@
 #include <caf/send.hpp>
 
 #include "broker_cleanup.hpp"
+#include "direct_scribe.hpp"
 #include "listen_socket.hpp"
 #include "pss/atoms.hpp"
 #include "pss/log.hpp"
@@ -149,7 +150,7 @@ caf::behavior cold_start(server_broker* self, cold_start_args args) {
   st.max = args.max;
   st.started = std::chrono::steady_clock::now();
   st.parent = std::move(args.parent);
-  st.doorman = self->add_doorman(args.listen_fd);
+  st.doorman = add_direct_doorman(self, args.listen_fd);
   st.gate.init(self, st.doorman, true);
   publish_counts(st);
   if (st.parent)
