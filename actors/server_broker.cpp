@@ -6,6 +6,7 @@
 
 #include "broker_cleanup.hpp"
 #include "descriptor_reserve.hpp"
+#include "direct_scribe.hpp"
 #include "listen_socket.hpp"
 #include "pss/atoms.hpp"
 #include "pss/log.hpp"
@@ -169,7 +170,7 @@ caf::behavior cold_start(server_broker* self, cold_start_args args) {
   st.started = std::chrono::steady_clock::now();
   st.descriptor_limit = descriptor_limit();
   st.parent = std::move(args.parent);
-  st.doorman = self->add_doorman(args.listen_fd);
+  st.doorman = add_direct_doorman(self, args.listen_fd);
   st.gate.init(self, st.doorman, true);
   publish_counts(st);
   if (st.parent)

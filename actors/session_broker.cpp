@@ -9,6 +9,7 @@
 #include <caf/make_message.hpp>
 
 #include "broker_cleanup.hpp"
+#include "direct_scribe.hpp"
 #include "linger_watch.hpp"
 #include "pss/atoms.hpp"
 #include "pss/log.hpp"
@@ -73,23 +74,41 @@ caf::behavior session_state::make_behavior(caf::behavior user_handlers) {
   return make_session_behavior(*this, std::move(user_handlers));
 }
 
+bool session_state::on_direct_data(const char* data, size_t size) {
+  if (ending())
+    return false;
+  // On CAF's way, CAF catches what escapes a handler and ends the actor;
+  // here nothing may escape into the I/O loop.
+  try {
+    on_bytes(data, size);
+  } catch (...) {
+    in_read_ = false;
+    auto eptr = std::current_exception();
+    fail(exception_to_error(eptr));
+  }
+  return true;
+}
+
 void session_state::on_data(const caf::io::new_data_msg& msg) {
+  on_bytes(msg.buf.data(), msg.buf.size());
+}
+
+void session_state::on_bytes(const char* data, size_t size) {
   if (ending())
     return;
   if (cfg_->options.idle_timeout_ms > 0)
     last_read_ = clock::now();
-  session_stats::bump(stats_->bytes_in, msg.buf.size());
+  session_stats::bump(stats_->bytes_in, size);
   // A read that filled the buffer suggests more is coming: read more at a
   // time. Sessions start small (idle memory) and grow only under load.
-  if (msg.buf.size() == read_size_ && read_size_ < max_read_size) {
+  if (size == read_size_ && read_size_ < max_read_size) {
     read_size_ = std::min(read_size_ * 2, max_read_size);
     broker()->configure_read(connection(),
                              caf::io::receive_policy::at_most(read_size_));
   }
   in_read_ = true;
   auto err = decoder_.feed(
-      msg.buf.data(), msg.buf.size(),
-      [this](const char* data, size_t size) { dispatch(data, size); });
+      data, size, [this](const char* pkt, size_t n) { dispatch(pkt, n); });
   in_read_ = false;
   if (err)
     fail(std::move(err)); // Writes the replies so far, then ends.
@@ -382,7 +401,15 @@ caf::behavior start_child(session_broker* self, caf::io::connection_handle hdl,
         },
     };
   }
-  return st.make_behavior(std::move(user_handlers));
+  auto bhvr = st.make_behavior(std::move(user_handlers));
+  // From now on reads skip CAF's message dispatch (see direct_scribe.hpp).
+  set_direct_reader(
+      self, hdl,
+      [](caf::io::abstract_broker* owner, const char* data, size_t size) {
+        return static_cast<session_broker*>(owner)->state.on_direct_data(data,
+                                                                         size);
+      });
+  return bhvr;
 }
 
 } // namespace pss

@@ -66,6 +66,10 @@ public:
   /// Handles bytes from the peer: decode, dispatch, one flush per read.
   void on_data(const caf::io::new_data_msg& msg);
 
+  /// Handles bytes from the peer that the session's scribe hands over
+  /// without a message (direct_scribe.hpp); false declines them.
+  bool on_direct_data(const char* data, size_t size);
+
   /// Handles the peer closing the connection.
   void on_closed();
 
@@ -101,6 +105,7 @@ public:
   caf::behavior make_behavior(caf::behavior user_handlers);
 
 private:
+  void on_bytes(const char* data, size_t size);
   void dispatch(const char* data, size_t size);
   void write_out();
   void check_backlog();

@@ -1,0 +1,111 @@
+#include "direct_scribe.hpp"
+
+#include <caf/io/network/default_multiplexer.hpp>
+#include <caf/make_counted.hpp>
+
+namespace pss {
+
+namespace {
+
+// CAF 0.17 keeps a broker's servants and an actor's awaited responses
+// protected; a derived class may name them (read only, never changed here).
+struct broker_access : caf::io::abstract_broker {
+  static caf::io::scribe* scribe_of(caf::io::abstract_broker* self,
+                                    caf::io::connection_handle hdl) {
+    using map_of_scribes
+        = scribe_map& (caf::io::abstract_broker::*)(caf::io::connection_handle);
+    auto map_fn = static_cast<map_of_scribes>(&broker_access::get_map);
+    auto& scribes = (self->*map_fn)(hdl);
+    auto i = scribes.find(hdl);
+    return i == scribes.end() ? nullptr : i->second.get();
+  }
+
+  static bool awaits_response(caf::scheduled_actor* self) {
+    return !(self->*(&broker_access::awaited_responses_)).empty();
+  }
+};
+
+} // namespace
+
+bool direct_scribe::needs_caf_dispatch(caf::io::abstract_broker* owner) const {
+  using flags = caf::abstract_actor;
+  // Activity tokens: CAF counts reads and reports running out of them.
+  // Not initialized or shutting down: CAF's activation handles both. A
+  // proxy registry: CAF installs it for the handler (remoting brokers). An
+  // awaited response: CAF skips every other message until it comes.
+  return static_cast<bool>(activity_tokens())
+         || !owner->getf(flags::is_initialized_flag)
+         || owner->getf(flags::is_shutting_down_flag
+                        | flags::is_terminated_flag)
+         || owner->proxy_registry_ptr() != nullptr
+         || broker_access::awaits_response(owner);
+}
+
+bool direct_scribe::consume(caf::execution_unit* ctx, const void* data,
+                            size_t num_bytes) {
+  // A scribe whose broker is gone: as in scribe::consume.
+  if (detached())
+    return false;
+  auto owner = parent();
+  if (reader_ == nullptr || needs_caf_dispatch(owner))
+    return scribe::consume(ctx, data, num_bytes);
+  // The broker may end itself while reading (finalize below).
+  caf::strong_actor_ptr guard{owner->ctrl()};
+  // What CAF sets up before a handler: the context that messages sent
+  // meanwhile use, and the current message, which on CAF's way would be
+  // this same element (our new_data_msg).
+  owner->context(ctx);
+  owner->current_mailbox_element(&value_);
+  if (!reader_(owner, static_cast<const char*>(data), num_bytes))
+    return scribe::consume(ctx, data, num_bytes);
+  // What CAF does after a handler (scheduled_actor::reactivate and
+  // activate): release behaviors replaced meanwhile, end the broker if it
+  // quit (without this, a broker that quits outside CAF's activation is
+  // never cleaned up; CAF's own manager::detach calls finalize after
+  // delivering connection_closed_msg the same way), and re-arm a receive
+  // timeout of its behavior.
+  owner->bhvr_stack().cleanup();
+  if (!owner->finalize())
+    owner->set_receive_timeout();
+  // As scribe::consume: hand CAF what the broker queued in its buffer.
+  flush();
+  return true;
+}
+
+bool direct_doorman::new_connection() {
+  // As doorman_impl::new_connection, with the default multiplexer's
+  // new_scribe (keepalive on, then the scribe) replaced by ours.
+  if (detached())
+    return false;
+  auto& mpx = acceptor_.backend();
+  auto fd = acceptor_.accepted_socket();
+  caf::io::network::keepalive(fd, true);
+  auto ptr = caf::make_counted<direct_scribe>(mpx, fd);
+  auto hdl = ptr->hdl();
+  parent()->add_scribe(std::move(ptr));
+  return doorman::new_connection(&mpx, hdl);
+}
+
+caf::io::accept_handle add_direct_doorman(caf::io::abstract_broker* self,
+                                          caf::io::network::native_socket fd) {
+  auto mpx
+      = dynamic_cast<caf::io::network::default_multiplexer*>(&self->backend());
+  // Another backend (CAF's test multiplexer) makes scribes of its own.
+  if (mpx == nullptr)
+    return self->add_doorman(fd);
+  auto ptr = caf::make_counted<direct_doorman>(*mpx, fd);
+  auto hdl = ptr->hdl();
+  self->add_doorman(std::move(ptr));
+  return hdl;
+}
+
+bool set_direct_reader(caf::io::abstract_broker* self,
+                       caf::io::connection_handle hdl, direct_reader reader) {
+  auto ptr = dynamic_cast<direct_scribe*>(broker_access::scribe_of(self, hdl));
+  if (ptr == nullptr)
+    return false;
+  ptr->set_reader(reader);
+  return true;
+}
+
+} // namespace pss
