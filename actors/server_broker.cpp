@@ -117,11 +117,7 @@ void on_session_down(server_broker* self, const caf::down_msg& msg) {
     log(log_level::warning, st.config->server_name,
         "session " + std::to_string(msg.source.id()) + " (" + i->second.peer
             + ") ended: " + describe(msg.reason));
-  auto& stats = *i->second.stats;
-  st.tally.ended(msg.reason, stats.bytes_in.load(std::memory_order_relaxed),
-                 stats.bytes_out.load(std::memory_order_relaxed),
-                 stats.packets_in.load(std::memory_order_relaxed),
-                 stats.packets_out.load(std::memory_order_relaxed));
+  st.tally.ended(msg.reason, i->second.stats->read());
   st.children.erase(i);
   // A descriptor was freed: if accepting was paused for lack of them, try.
   st.watchdog.retry_now();

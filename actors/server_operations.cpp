@@ -35,10 +35,11 @@ std::vector<child_info> list_children(const server_state& st) {
     info.id = entry.first;
     info.peer = rec.peer;
     info.age_ms = ms_since(rec.started);
-    info.bytes_in = rec.stats->bytes_in.load(std::memory_order_relaxed);
-    info.bytes_out = rec.stats->bytes_out.load(std::memory_order_relaxed);
-    info.packets_in = rec.stats->packets_in.load(std::memory_order_relaxed);
-    info.packets_out = rec.stats->packets_out.load(std::memory_order_relaxed);
+    auto traffic = rec.stats->read();
+    info.bytes_in = traffic.bytes_in;
+    info.bytes_out = traffic.bytes_out;
+    info.packets_in = traffic.packets_in;
+    info.packets_out = traffic.packets_out;
     result.push_back(std::move(info));
   }
   std::sort(
@@ -63,13 +64,8 @@ server_totals make_totals(const server_state& st) {
   result.max = st.max;
   result.active = session_count(st);
   result.waiting = waiting_clients(st);
-  for (auto& entry : st.children) {
-    auto& stats = *entry.second.stats;
-    result.bytes_in += stats.bytes_in.load(std::memory_order_relaxed);
-    result.bytes_out += stats.bytes_out.load(std::memory_order_relaxed);
-    result.packets_in += stats.packets_in.load(std::memory_order_relaxed);
-    result.packets_out += stats.packets_out.load(std::memory_order_relaxed);
-  }
+  for (auto& entry : st.children)
+    server_tally::add_traffic(result, entry.second.stats->read());
   result.suspended = st.suspended;
   result.draining = static_cast<bool>(st.drain);
   return result;

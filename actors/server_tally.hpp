@@ -9,6 +9,7 @@
 
 #include "pss/errors.hpp"
 #include "pss/server_info.hpp"
+#include "session_broker.hpp"
 
 namespace pss {
 
@@ -23,9 +24,8 @@ public:
     totals_.peak = std::max(totals_.peak, active);
   }
 
-  /// A session ended with `reason`, having moved the given traffic.
-  void ended(const caf::error& reason, uint64_t bytes_in, uint64_t bytes_out,
-             uint64_t packets_in, uint64_t packets_out) {
+  /// A session ended with `reason`, having moved `traffic`.
+  void ended(const caf::error& reason, const session_stats::snapshot& traffic) {
     if (is_clean_exit(reason)) {
       ++totals_.ended_clean;
     } else if (reason == caf::exit_reason::user_shutdown) {
@@ -36,10 +36,16 @@ public:
       if (reason == error::packet_too_large || reason == error::truncated_frame)
         ++totals_.refused_frames;
     }
-    totals_.bytes_in += bytes_in;
-    totals_.bytes_out += bytes_out;
-    totals_.packets_in += packets_in;
-    totals_.packets_out += packets_out;
+    add_traffic(totals_, traffic);
+  }
+
+  /// Adds a session's traffic to `totals`.
+  static void add_traffic(server_totals& totals,
+                          const session_stats::snapshot& traffic) {
+    totals.bytes_in += traffic.bytes_in;
+    totals.bytes_out += traffic.bytes_out;
+    totals.packets_in += traffic.packets_in;
+    totals.packets_out += traffic.packets_out;
   }
 
   /// The totals of the sessions that ended, plus the counts so far. The

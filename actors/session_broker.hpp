@@ -36,6 +36,21 @@ struct session_config {
 /// Live counters of one session: written only by the session, read by its
 /// server for `server_children` (relaxed atomics: a snapshot, not a fence).
 struct session_stats {
+  /// The counters at one moment, as plain numbers.
+  struct snapshot {
+    uint64_t bytes_in = 0;
+    uint64_t bytes_out = 0;
+    uint64_t packets_in = 0;
+    uint64_t packets_out = 0;
+  };
+
+  snapshot read() const {
+    return {bytes_in.load(std::memory_order_relaxed),
+            bytes_out.load(std::memory_order_relaxed),
+            packets_in.load(std::memory_order_relaxed),
+            packets_out.load(std::memory_order_relaxed)};
+  }
+
   std::atomic<uint64_t> bytes_in{0};
   std::atomic<uint64_t> bytes_out{0};
   std::atomic<uint64_t> packets_in{0};
