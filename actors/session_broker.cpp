@@ -77,8 +77,9 @@ caf::behavior session_state::make_behavior(caf::behavior user_handlers) {
 bool session_state::on_direct_data(const char* data, size_t size) {
   if (ending())
     return false;
-  // On CAF's way, CAF catches what escapes a handler and ends the actor;
-  // here nothing may escape into the I/O loop.
+  // Nothing may escape a read: on the direct path there is no CAF handler
+  // around us to catch it, and on either path it would leave this
+  // session's replies in the I/O thread's shared output buffer.
   try {
     on_bytes(data, size);
   } catch (...) {
@@ -90,7 +91,10 @@ bool session_state::on_direct_data(const char* data, size_t size) {
 }
 
 void session_state::on_data(const caf::io::new_data_msg& msg) {
-  on_bytes(msg.buf.data(), msg.buf.size());
+  // The direct path's guard: whatever escapes a read (bad_alloc in the
+  // decoder, say) would otherwise leave this session's replies in the
+  // shared output buffer, for the next session to send to its own peer.
+  on_direct_data(msg.buf.data(), msg.buf.size());
 }
 
 void session_state::on_bytes(const char* data, size_t size) {
