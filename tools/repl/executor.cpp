@@ -119,28 +119,26 @@ result executor::run(const command& cmd) {
     default:
       break;
   }
-  auto at = nodes_.resolve(cmd.ref, default_timeout_);
-  if (!at)
-    return error_result(error_text(at.error()));
-  if (!at->node->connected())
-    return went_away(*at->node);
+  target at;
+  if (auto failed = unreachable(cmd, at))
+    return std::move(*failed);
   switch (cmd.kind) {
     case command_kind::status:
-      return status(*at, cmd);
+      return status(at, cmd);
     case command_kind::children:
-      return children(*at, cmd);
+      return children(at, cmd);
     case command_kind::port:
-      return port(*at, cmd);
+      return port(at, cmd);
     case command_kind::set_max:
-      return set_max(*at, cmd);
+      return set_max(at, cmd);
     case command_kind::suspend:
-      return suspend(*at, true);
+      return suspend(at, true);
     case command_kind::resume:
-      return suspend(*at, false);
+      return suspend(at, false);
     case command_kind::drain:
-      return drain(*at, cmd);
+      return drain(at, cmd);
     case command_kind::info:
-      return info(*at, cmd);
+      return info(at, cmd);
     case command_kind::watch: {
       watch_view view;
       return watch_refresh(cmd, view);
@@ -148,6 +146,16 @@ result executor::run(const command& cmd) {
     default:
       return error_result("unsupported command");
   }
+}
+
+caf::optional<result> executor::unreachable(const command& cmd, target& at) {
+  auto found = nodes_.resolve(cmd.ref, default_timeout_);
+  if (!found)
+    return error_result(error_text(found.error()));
+  if (!found->node->connected())
+    return went_away(*found->node);
+  at = std::move(*found);
+  return caf::none;
 }
 
 result executor::servers() {
@@ -393,18 +401,16 @@ result executor::info(const target& at, const command& cmd) {
 }
 
 result executor::watch_refresh(const command& cmd, watch_view& view) {
-  auto at = nodes_.resolve(cmd.ref, default_timeout_);
-  if (!at)
-    return error_result(error_text(at.error()));
-  if (!at->node->connected())
-    return went_away(*at->node);
-  auto& reg = at->node->registry();
-  auto totals = server_info_totals(reg, at->ref, default_timeout_);
+  target at;
+  if (auto failed = unreachable(cmd, at))
+    return std::move(*failed);
+  auto& reg = at.node->registry();
+  auto totals = server_info_totals(reg, at.ref, default_timeout_);
   if (!totals)
-    return failure(*at->node, totals.error());
-  auto kids = server_children(reg, at->ref, default_timeout_);
+    return failure(*at.node, totals.error());
+  auto kids = server_children(reg, at.ref, default_timeout_);
   if (!kids)
-    return failure(*at->node, kids.error());
+    return failure(*at.node, kids.error());
   return view.refresh(*totals, std::move(*kids), watch_view::clock::now());
 }
 

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <caf/optional.hpp>
+
 #include "command.hpp"
 #include "node_set.hpp"
 #include "result.hpp"
@@ -42,6 +44,9 @@ private:
   result info(const target& at, const command& cmd);
   result connect(const command& cmd);
   result failure(node_link& node, const caf::error& err);
+  /// Resolves the command's REF into `at`; otherwise the result to show
+  /// (no node has it, several do, or its node went away).
+  caf::optional<result> unreachable(const command& cmd, target& at);
   std::chrono::milliseconds timeout_of(const command& cmd) const;
 
   node_set& nodes_;
