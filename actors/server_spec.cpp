@@ -2,6 +2,27 @@
 
 namespace pss {
 
+std::string to_string(run_mode x) {
+  switch (x) {
+    case run_mode::io:
+      return "io";
+    case run_mode::pool:
+      return "pool";
+    case run_mode::thread:
+      return "thread";
+  }
+  return "io";
+}
+
+caf::expected<run_mode> parse_run_mode(caf::string_view text) {
+  for (auto mode : {run_mode::io, run_mode::pool, run_mode::thread})
+    if (text == to_string(mode))
+      return mode;
+  return caf::make_error(error::invalid_argument,
+                         "runs-on must be io, pool or thread, not '"
+                             + std::string{text.begin(), text.end()} + "'");
+}
+
 std::string default_server_name(uint16_t port) {
   return "picoSocketServer_" + std::to_string(port);
 }
@@ -25,6 +46,9 @@ caf::error validate(const server_spec& spec) {
   if (spec.session.write_limit != 0
       && spec.session.write_limit < spec.session.write_high_water)
     return invalid("write limit must not be below the high-water mark");
+  auto mode = static_cast<uint8_t>(spec.session.runs_on);
+  if (mode > static_cast<uint8_t>(run_mode::thread))
+    return invalid("runs-on " + std::to_string(mode) + " is not a mode");
   return caf::none;
 }
 

@@ -84,12 +84,17 @@ caf::expected<server_spec> parse_server_spec(caf::string_view view) {
       if (!ms)
         return ms.error();
       spec.session.idle_timeout_ms = static_cast<uint32_t>(*ms);
+    } else if (key == "runs-on") {
+      auto mode = parse_run_mode(value);
+      if (!mode)
+        return mode.error();
+      spec.session.runs_on = *mode;
     } else if (key == "bind") {
       spec.bind_address = value;
     } else {
       return invalid("unknown key '" + key + "' in server spec '" + text
                      + "' (known: name, port, max, packet, packet-size, "
-                       "idle-timeout, bind)");
+                       "idle-timeout, runs-on, bind)");
     }
   }
   if (auto err = validate(spec))

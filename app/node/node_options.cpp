@@ -33,7 +33,8 @@ parse_result parse_command_line(int argc, const char* const* argv) {
   app.add_option("--server", specs,
                  "start a server: HANDLER[,name=NAME][,port=P][,max=M]"
                  "[,packet=0|1|2|4|line][,packet-size=BYTES]"
-                 "[,idle-timeout=MS][,bind=ADDR]; repeatable; default: "
+                 "[,idle-timeout=MS][,runs-on=io|pool|thread][,bind=ADDR]; "
+                 "repeatable; default: "
                      + std::string{default_server_spec})
       ->type_name("SPEC")
       ->allow_extra_args(false);

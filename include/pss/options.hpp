@@ -7,11 +7,36 @@
 
 #include <caf/actor.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/expected.hpp>
 #include <caf/optional.hpp>
+#include <caf/string_view.hpp>
 
 #include "pss/framing.hpp"
 
 namespace pss {
+
+/// Where a session's function and handlers run (server option `runs-on`).
+/// Every mode sees the same `pss::session`, framing, limits and operator
+/// requests; only the thread that runs the handlers differs.
+enum class run_mode : uint8_t {
+  /// On the node's I/O thread, in the broker that owns the connection: the
+  /// fastest and smallest, but a handler that blocks or computes for long
+  /// stalls every session of the node and its control endpoint.
+  io = 0,
+  /// On CAF's scheduler (a worker pool shared by all actors): the broker
+  /// keeps the socket and the framing, packets and replies travel as
+  /// messages. For handlers that wait on other actors or compute briefly.
+  pool = 1,
+  /// On a thread of its own (a detached actor): a handler may block, as in
+  /// Erlang or thread-per-connection servers. Costs a thread per session.
+  thread = 2,
+};
+
+/// Returns `io`, `pool` or `thread`.
+std::string to_string(run_mode x);
+
+/// Parses `io`, `pool` or `thread`.
+caf::expected<run_mode> parse_run_mode(caf::string_view text);
 
 /// Tuning of each session of a server: what Erlang's `SpawnOpts` tuned for
 /// its session processes. The defaults suit many small sessions.
@@ -38,6 +63,8 @@ struct session_options {
   bool nodelay = true;
   /// SO_KEEPALIVE on every session socket.
   bool keepalive = false;
+  /// Where the session function and its handlers run.
+  run_mode runs_on = run_mode::io;
 };
 
 /// Everything that describes a server to start, except its session function:
@@ -79,7 +106,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_options& x) {
   return f(caf::meta::type_name("pss::session_options"), x.read_buffer,
            x.write_high_water, x.write_limit, x.idle_timeout_ms, x.linger_ms,
-           x.nodelay, x.keepalive);
+           x.nodelay, x.keepalive, x.runs_on);
 }
 
 /// @relates server_spec

@@ -2,16 +2,22 @@
 
 #include <functional>
 #include <string>
+#include <tuple>
+#include <utility>
 
 #include <caf/actor.hpp>
 #include <caf/behavior.hpp>
+#include <caf/duration.hpp>
 #include <caf/error.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/fwd.hpp>
 #include <caf/io/broker.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/string_view.hpp>
 
 #include "pss/framing.hpp"
+#include "pss/options.hpp"
+#include "pss/reply_slot.hpp"
 
 namespace pss {
 
@@ -22,18 +28,60 @@ struct packet {
   std::string data;
 };
 
+class session;
+
+/// A request from a session to another actor, sent by `then` or `await`
+/// (see `session::request`).
+template <class Dest, class... Ts>
+class session_request {
+public:
+  session_request(session& owner, Dest dest, caf::duration timeout,
+                  std::tuple<Ts...> args)
+      : owner_(owner), dest_(std::move(dest)), timeout_(timeout),
+        args_(std::move(args)) {
+    // nop
+  }
+
+  /// CAF's `then`: the session goes on handling packets and messages; the
+  /// handlers run when the answer (or an error) comes. Reserve a reply slot
+  /// first when the answer is a reply to the peer.
+  template <class... Fs>
+  void then(Fs... fs);
+
+  /// CAF's `await`: the session handles nothing else, and receives no
+  /// packet, until the answer (or an error) comes. Input meanwhile is held,
+  /// not lost.
+  template <class... Fs>
+  void await(Fs... fs);
+
+private:
+  session& owner_;
+  Dest dest_;
+  caf::duration timeout_;
+  std::tuple<Ts...> args_;
+};
+
 /// A session's view of itself: what the session function and its handlers
 /// use to talk to the peer and to the rest of the actor system. It lives as
 /// long as the session; handlers may capture it by reference.
+///
+/// Input is never lost or reordered, whatever the handlers do: while the
+/// session awaits a response (`await`), reading is paused by the session
+/// itself, or the session's actor cannot keep up (modes `pool`, `thread`),
+/// the peer's bytes stay in the kernel and in the session's own buffer, in
+/// order, and are delivered afterwards.
 class session {
 public:
   virtual ~session() = default;
 
   /// Queues one packet for the peer; the framing header is added. Fails with
-  /// `packet_too_large` when the payload does not fit the framing.
+  /// `packet_too_large` when the payload does not fit the framing. Behind a
+  /// reserved reply slot not yet filled, the packet waits for it.
   virtual caf::error send(caf::string_view payload) = 0;
 
-  /// Ends the session normally once pending output is written.
+  /// Ends the session normally: no packet is delivered after this call;
+  /// the session ends once every reserved reply is filled (or given up) and
+  /// its output is written.
   virtual void close() = 0;
 
   /// Ends the session with `reason`; the server reports it unless it is
@@ -49,11 +97,68 @@ public:
   /// the call only. An empty `fn` returns packets to the behavior.
   virtual void on_packet(std::function<void(caf::string_view)> fn) = 0;
 
-  /// The session's own actor handle: give it to other actors.
+  /// Stops delivering packets (Erlang's `{active, false}`): what the peer
+  /// sends meanwhile waits, in order, in the session and then in the
+  /// kernel, which in turn slows the peer down. Other messages still come.
+  virtual void pause_reading() = 0;
+
+  /// Delivers packets again, those held first (Erlang's `{active, true}`).
+  virtual void resume_reading() = 0;
+
+  /// Whether `pause_reading` holds packets back now.
+  virtual bool reading_paused() const = 0;
+
+  /// Reserves the place of one reply in the session's output; fill it later
+  /// with `reply_slot::send`. Replies leave in reservation order, so a peer
+  /// that pipelines requests gets its answers in order even when they are
+  /// computed asynchronously and finish out of order.
+  virtual reply_slot reserve_reply() = 0;
+
+  /// Where this session's handlers run.
+  virtual run_mode runs_on() const = 0;
+
+  /// The session's own actor handle: give it to other actors. Messages that
+  /// pss does not handle itself reach the session's handlers.
   virtual caf::actor handle() const = 0;
 
-  /// The session's actor, for `delayed_send`, `spawn`, `request`, `join`...
-  virtual caf::io::broker* self() = 0;
+  /// The session's actor, for `spawn`, `monitor`, `home_system`,
+  /// `attach_functor`... whatever the mode. For `send`, `request` and
+  /// `delayed_send` use `send_to`, `request` and `with_self` below.
+  virtual caf::scheduled_actor* self() = 0;
+
+  /// The session's actor as a broker in mode `io`, else null.
+  virtual caf::io::broker* io_self() = 0;
+
+  /// The session's actor as an event-based actor in modes `pool` and
+  /// `thread`, else null.
+  virtual caf::event_based_actor* worker_self() = 0;
+
+  /// Calls `f` with the session's actor by its full type: a
+  /// `caf::io::broker*` in mode `io`, a `caf::event_based_actor*` in `pool`
+  /// and `thread`. Write `f` as a generic lambda, `[&](auto* self) {...}`.
+  template <class F>
+  void with_self(F&& f) {
+    if (auto broker = io_self())
+      f(broker);
+    else
+      f(worker_self());
+  }
+
+  /// Sends `xs...` to `dest` from the session's actor.
+  template <class Dest, class... Ts>
+  void send_to(const Dest& dest, Ts&&... xs) {
+    with_self([&](auto* self) { self->send(dest, std::forward<Ts>(xs)...); });
+  }
+
+  /// A request to `dest` from the session's actor, answered within
+  /// `timeout` (else the error handler gets `caf::sec::request_timeout`):
+  /// finish it with `.then(...)` or `.await(...)`, as in CAF.
+  template <class Dest, class... Ts>
+  session_request<Dest, std::decay_t<Ts>...>
+  request(Dest dest, caf::duration timeout, Ts&&... xs) {
+    return {*this, std::move(dest), timeout,
+            std::make_tuple(std::forward<Ts>(xs)...)};
+  }
 
   /// The managed server this session belongs to.
   virtual const caf::actor& server() const = 0;
@@ -74,11 +179,35 @@ public:
 };
 
 /// The session function (the original's `Fun(Socket)`): called once per
-/// accepted connection, on the session's own actor, it returns the handlers
-/// of that session. Packets arrive as `pss::packet`; any other message an
+/// accepted connection, on the session's own actor (see `run_mode`), it
+/// returns the handlers of that session. Packets arrive as `pss::packet`; any other message an
 /// actor sends the session reaches the same handlers. Throwing ends the
 /// session with `session_failed`; the server goes on.
 using session_function = std::function<caf::behavior(session&)>;
+
+template <class Dest, class... Ts>
+template <class... Fs>
+void session_request<Dest, Ts...>::then(Fs... fs) {
+  owner_.with_self([&](auto* self) {
+    std::apply(
+        [&](auto&... xs) {
+          self->request(dest_, timeout_, xs...).then(std::move(fs)...);
+        },
+        args_);
+  });
+}
+
+template <class Dest, class... Ts>
+template <class... Fs>
+void session_request<Dest, Ts...>::await(Fs... fs) {
+  owner_.with_self([&](auto* self) {
+    std::apply(
+        [&](auto&... xs) {
+          self->request(dest_, timeout_, xs...).await(std::move(fs)...);
+        },
+        args_);
+  });
+}
 
 /// @relates packet
 template <class Inspector>

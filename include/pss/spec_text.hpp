@@ -24,7 +24,8 @@ struct endpoint {
 constexpr int32_t default_text_max = 1024;
 
 /// Parses `HANDLER[,name=NAME][,port=P][,max=M][,packet=0|1|2|4|line]
-/// [,packet-size=BYTES][,idle-timeout=MS][,bind=ADDR]`. Unset fields take
+/// [,packet-size=BYTES][,idle-timeout=MS][,runs-on=io|pool|thread]
+/// [,bind=ADDR]`. Unset fields take
 /// their defaults: any free port, `default_text_max`, the handler's framing,
 /// every interface. Errors are `invalid_argument` naming the field.
 caf::expected<server_spec> parse_server_spec(caf::string_view text);

@@ -28,7 +28,7 @@ const std::vector<command_info>& commands() {
        "the port a server listens on"},
       {"start", command_kind::start,
        "start HANDLER [name=N] [port=P] [max=M] [packet=T] [packet-size=S] "
-       "[idle-timeout=MS]",
+       "[idle-timeout=MS] [runs-on=io|pool|thread] [bind=ADDR]",
        "start a server running a handler of the node"},
       {"stop", command_kind::stop, "stop REF",
        "stop a server and its sessions (always ok)"},
