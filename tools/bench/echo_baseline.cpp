@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
-#include <unordered_map>
+#include <string>
 #include <vector>
 
 #include <arpa/inet.h>
@@ -23,123 +23,163 @@ void on_term(int) {
   stop_requested = 1;
 }
 
-// Output that did not fit the socket yet; rare for echo, but never dropped.
-std::unordered_map<int, std::vector<char>> pending;
+// The whole server: one epoll set, one read buffer, and per descriptor only
+// the output the socket did not take yet (empty, so no heap, almost always:
+// an echo reply fits the socket buffer). Indexed by descriptor, so no
+// lookup or allocation per connection.
+struct server {
+  int epfd = -1;
+  int listener = -1;
+  std::vector<std::string> pending;
+  std::vector<char> buf = std::vector<char>(16 * 1024);
 
-void close_connection(int epfd, int fd) {
-  ::epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nullptr);
-  ::close(fd);
-  pending.erase(fd);
-}
+  // Closing the descriptor removes it from the epoll set (it has no
+  // duplicates), so no EPOLL_CTL_DEL.
+  void close_connection(int fd) {
+    ::close(fd);
+    auto& out = pending[static_cast<size_t>(fd)];
+    if (!out.empty())
+      std::string{}.swap(out);
+  }
 
-bool write_all(int epfd, int fd, const char* data, size_t size) {
-  auto& queue = pending[fd];
-  if (!queue.empty()) {
-    queue.insert(queue.end(), data, data + size);
+  void accept_all() {
+    // Level-triggered listener: drain the backlog until EAGAIN, so that a
+    // burst of connections costs one wake-up.
+    for (;;) {
+      int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED)
+          continue;
+        return; // EAGAIN, or out of descriptors: wait for the next event
+      }
+      int on = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+      if (static_cast<size_t>(fd) >= pending.size())
+        pending.resize(static_cast<size_t>(fd) * 2 + 64);
+      epoll_event ev{EPOLLIN, {}};
+      ev.data.fd = fd;
+      if (::epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
+        ::close(fd);
+    }
+  }
+
+  // Sends `data` after whatever is pending; what the socket does not take
+  // waits for EPOLLOUT (and reading stops meanwhile: an echo peer that does
+  // not read cannot make the server buffer without bound).
+  bool send_or_queue(int fd, const char* data, size_t size) {
+    auto& out = pending[static_cast<size_t>(fd)];
+    if (out.empty()) {
+      for (;;) {
+        auto n = ::send(fd, data, size, MSG_NOSIGNAL);
+        if (n == static_cast<ssize_t>(size))
+          return true;
+        if (n >= 0) {
+          data += n;
+          size -= static_cast<size_t>(n);
+          continue;
+        }
+        if (errno == EINTR)
+          continue;
+        if (errno != EAGAIN)
+          return false;
+        break;
+      }
+      epoll_event ev{EPOLLOUT, {}};
+      ev.data.fd = fd;
+      ::epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+    }
+    out.append(data, size);
     return true;
   }
-  while (size > 0) {
-    auto n = ::send(fd, data, size, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      if (errno == EAGAIN) {
-        queue.assign(data, data + size);
-        epoll_event ev{EPOLLIN | EPOLLOUT, {}};
-        ev.data.fd = fd;
-        ::epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
-        return true;
-      }
-      return false;
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
 
-bool flush_pending(int epfd, int fd) {
-  auto& queue = pending[fd];
-  size_t done = 0;
-  while (done < queue.size()) {
-    auto n = ::send(fd, queue.data() + done, queue.size() - done, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      if (errno == EAGAIN)
-        break;
-      return false;
+  bool flush(int fd) {
+    auto& out = pending[static_cast<size_t>(fd)];
+    size_t done = 0;
+    while (done < out.size()) {
+      auto n = ::send(fd, out.data() + done, out.size() - done, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR)
+          continue;
+        if (errno == EAGAIN)
+          break;
+        return false;
+      }
+      done += static_cast<size_t>(n);
     }
-    done += static_cast<size_t>(n);
+    out.erase(0, done);
+    if (out.empty()) {
+      std::string{}.swap(out);
+      epoll_event ev{EPOLLIN, {}};
+      ev.data.fd = fd;
+      ::epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+    }
+    return true;
   }
-  queue.erase(queue.begin(), queue.begin() + static_cast<long>(done));
-  if (queue.empty()) {
-    epoll_event ev{EPOLLIN, {}};
-    ev.data.fd = fd;
-    ::epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+
+  void on_event(int fd, uint32_t events) {
+    // A reset (EPOLLERR) or both directions shut (EPOLLHUP): nothing can
+    // reach the peer any more, so close without reading what is left.
+    if (events & (EPOLLERR | EPOLLHUP)) {
+      close_connection(fd);
+      return;
+    }
+    if (events & EPOLLOUT) {
+      if (!flush(fd))
+        close_connection(fd);
+      return;
+    }
+    auto got = ::recv(fd, buf.data(), buf.size(), 0);
+    if (got > 0) {
+      if (!send_or_queue(fd, buf.data(), static_cast<size_t>(got)))
+        close_connection(fd);
+      return;
+    }
+    // 0: the peer's FIN (close at once: an echo has nothing more to say);
+    // < 0: a reset or other error, unless it was a spurious wake-up.
+    if (got < 0 && (errno == EAGAIN || errno == EINTR))
+      return;
+    close_connection(fd);
   }
-  return true;
-}
+};
 
 } // namespace
 
 int run_echo_baseline(uint16_t port) {
   std::signal(SIGTERM, on_term);
   std::signal(SIGINT, on_term);
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  server srv;
+  srv.listener = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   int on = 1;
-  ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  ::setsockopt(srv.listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(port);
-  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
-      || ::listen(listener, 4096) != 0) {
+  if (::bind(srv.listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr))
+          != 0
+      || ::listen(srv.listener, 4096) != 0) {
     std::perror("echo baseline");
     return 2;
   }
   socklen_t len = sizeof(addr);
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::getsockname(srv.listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  srv.epfd = ::epoll_create1(0);
+  srv.pending.resize(1024);
+  epoll_event ev{EPOLLIN, {}};
+  ev.data.fd = srv.listener;
+  ::epoll_ctl(srv.epfd, EPOLL_CTL_ADD, srv.listener, &ev);
   std::printf("listening %u\n", ntohs(addr.sin_port));
   std::fflush(stdout);
-  int epfd = ::epoll_create1(0);
-  epoll_event ev{EPOLLIN, {}};
-  ev.data.fd = listener;
-  ::epoll_ctl(epfd, EPOLL_CTL_ADD, listener, &ev);
-  std::vector<epoll_event> events(256);
-  std::vector<char> buf(16 * 1024);
+  std::vector<epoll_event> events(512);
   while (stop_requested == 0) {
-    int n = ::epoll_wait(epfd, events.data(), static_cast<int>(events.size()),
-                         200);
+    int n = ::epoll_wait(srv.epfd, events.data(),
+                         static_cast<int>(events.size()), 200);
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
-      if (fd == listener) {
-        for (;;) {
-          int conn = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK);
-          if (conn < 0)
-            break;
-          ::setsockopt(conn, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-          epoll_event cev{EPOLLIN, {}};
-          cev.data.fd = conn;
-          ::epoll_ctl(epfd, EPOLL_CTL_ADD, conn, &cev);
-        }
-        continue;
-      }
-      if ((events[i].events & EPOLLOUT) && !flush_pending(epfd, fd)) {
-        close_connection(epfd, fd);
-        continue;
-      }
-      if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-        auto got = ::recv(fd, buf.data(), buf.size(), 0);
-        if (got <= 0) {
-          if (got < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-          close_connection(epfd, fd);
-          continue;
-        }
-        if (!write_all(epfd, fd, buf.data(), static_cast<size_t>(got)))
-          close_connection(epfd, fd);
-      }
+      if (fd == srv.listener)
+        srv.accept_all();
+      else
+        srv.on_event(fd, events[i].events);
     }
   }
   return 0;
