@@ -1,12 +1,17 @@
 #include "load.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <ctime>
+#include <memory>
 #include <string>
+#include <thread>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -89,6 +94,13 @@ ssize_t read_or_drop(int epfd, int& fd, std::vector<char>& buf,
   return -1;
 }
 
+// CPU time of the calling thread, user and system, seconds.
+double thread_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 double seconds_since(clock::time_point start) {
   return std::chrono::duration<double>(clock::now() - start).count();
 }
@@ -104,6 +116,7 @@ struct rr_conn {
 
 load_result run_rr(const load_config& cfg) {
   load_result result;
+  auto cpu_start = thread_cpu_seconds();
   int epfd = ::epoll_create1(0);
   std::vector<rr_conn> conns(static_cast<size_t>(cfg.connections));
   for (int i = 0; i < cfg.connections; ++i) {
@@ -164,97 +177,179 @@ load_result run_rr(const load_config& cfg) {
     if (c.fd >= 0)
       ::close(c.fd);
   ::close(epfd);
+  result.elapsed_s = elapsed;
+  result.client_cpu_s = thread_cpu_seconds() - cpu_start;
   result.rate = static_cast<double>(result.count) / elapsed;
   result.p50_us = percentile(latencies, 0.5);
   result.p99_us = percentile(latencies, 0.99);
   return result;
 }
 
-load_result run_crr(const load_config& cfg) {
+namespace {
+
+// One client thread of a crr load: `count` connection slots, each cycling
+// connect, request, echo, close until the deadline.
+struct crr_worker {
+  const load_config& cfg;
+  const std::string& request;
+  clock::time_point deadline;
+  int count = 0;
+  // Source addresses of a FIN-closing load rotate from this one on, so that
+  // every thread starts elsewhere.
+  uint32_t next_source = 0;
   load_result result;
-  int epfd = ::epoll_create1(0);
+
   struct slot {
     int fd = -1;
-    bool connected = false;
+    bool sent = false;
     size_t received = 0;
   };
-  std::vector<slot> slots(static_cast<size_t>(cfg.connections));
-  auto request = make_request(cfg.header, cfg.size, 0);
-  auto open_slot = [&](uint32_t index) {
+  std::vector<slot> slots;
+  int epfd = -1;
+
+  // Connects and, when the handshake is already done (on loopback it
+  // usually is by the time connect returns), sends the request at once;
+  // otherwise waits for the socket to become writable.
+  void open_slot(uint32_t index) {
     auto& s = slots[index];
     s = slot{};
-    s.fd = connect_nonblocking(cfg.port);
+    s.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     if (s.fd < 0) {
       ++result.errors;
       return;
     }
-    epoll_event ev{EPOLLOUT, {}};
+    if (cfg.close == load_config::close_mode::fin) {
+      int on = 1;
+      ::setsockopt(s.fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof(on));
+      sockaddr_in src{};
+      src.sin_family = AF_INET;
+      src.sin_addr.s_addr = htonl(0x7F000002u + next_source);
+      next_source = (next_source + 1) % 253;
+      ::bind(s.fd, reinterpret_cast<sockaddr*>(&src), sizeof(src));
+    }
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(cfg.port);
+    if (::connect(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
+        && errno != EINPROGRESS) {
+      ::close(s.fd);
+      s.fd = -1;
+      ++result.errors;
+      return;
+    }
+    auto n = ::send(s.fd, request.data(), request.size(), MSG_NOSIGNAL);
+    s.sent = n == static_cast<ssize_t>(request.size());
+    if (!s.sent && !(n < 0 && errno == EAGAIN)) {
+      finish_slot(index, false);
+      return;
+    }
+    epoll_event ev{s.sent ? uint32_t{EPOLLIN} : uint32_t{EPOLLOUT}, {}};
     ev.data.u32 = index;
     ::epoll_ctl(epfd, EPOLL_CTL_ADD, s.fd, &ev);
-  };
-  auto finish_slot = [&](uint32_t index, bool ok) {
+  }
+
+  // Closing removes the descriptor from the epoll set: no EPOLL_CTL_DEL.
+  void finish_slot(uint32_t index, bool ok) {
     auto& s = slots[index];
-    ::epoll_ctl(epfd, EPOLL_CTL_DEL, s.fd, nullptr);
-    close_abortive(s.fd);
+    if (cfg.close == load_config::close_mode::reset || !ok)
+      close_abortive(s.fd);
+    else
+      ::close(s.fd);
     s.fd = -1;
     if (ok)
       ++result.count;
     else
       ++result.errors;
-  };
-  auto start = clock::now();
-  auto deadline = start + std::chrono::duration<double>(cfg.seconds);
-  for (uint32_t i = 0; i < slots.size(); ++i)
-    open_slot(i);
-  std::vector<epoll_event> events(1024);
-  std::vector<char> buf(64 * 1024);
-  while (clock::now() < deadline) {
-    int n = ::epoll_wait(epfd, events.data(), static_cast<int>(events.size()),
-                         100);
-    for (int i = 0; i < n; ++i) {
-      auto index = events[i].data.u32;
-      auto& s = slots[index];
-      if (s.fd < 0)
-        continue;
-      if (!s.connected) {
-        int err = 0;
-        socklen_t len = sizeof(err);
-        ::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        if (err != 0 || !send_all(s.fd, request)) {
-          finish_slot(index, false);
-          open_slot(index);
-          continue;
-        }
-        s.connected = true;
-        epoll_event ev{EPOLLIN, {}};
-        ev.data.u32 = index;
-        ::epoll_ctl(epfd, EPOLL_CTL_MOD, s.fd, &ev);
-        continue;
-      }
-      auto got = ::recv(s.fd, buf.data(), buf.size(), 0);
-      if (got < 0 && (errno == EAGAIN || errno == EINTR))
-        continue;
-      auto size = got > 0 ? static_cast<size_t>(got) : 0;
-      bool ok = got > 0 && s.received + size <= request.size()
-                && request.compare(s.received, size, buf.data(), size) == 0;
-      if (!ok) {
+  }
+
+  void on_event(uint32_t index, uint32_t events, std::vector<char>& buf) {
+    auto& s = slots[index];
+    if (s.fd < 0)
+      return;
+    if (!s.sent) {
+      if ((events & EPOLLERR)
+          || !send_all(s.fd, request)) {
         finish_slot(index, false);
         open_slot(index);
-        continue;
+        return;
       }
-      s.received += size;
-      if (s.received == request.size()) {
-        finish_slot(index, true);
-        open_slot(index);
-      }
+      s.sent = true;
+      epoll_event ev{EPOLLIN, {}};
+      ev.data.u32 = index;
+      ::epoll_ctl(epfd, EPOLL_CTL_MOD, s.fd, &ev);
+      return;
+    }
+    auto got = ::recv(s.fd, buf.data(), buf.size(), 0);
+    if (got < 0 && (errno == EAGAIN || errno == EINTR))
+      return;
+    auto size = got > 0 ? static_cast<size_t>(got) : 0;
+    bool ok = got > 0 && s.received + size <= request.size()
+              && request.compare(s.received, size, buf.data(), size) == 0;
+    if (!ok) {
+      finish_slot(index, false);
+      open_slot(index);
+      return;
+    }
+    s.received += size;
+    if (s.received == request.size()) {
+      finish_slot(index, true);
+      open_slot(index);
     }
   }
-  auto elapsed = seconds_since(start);
-  for (auto& s : slots)
-    if (s.fd >= 0)
-      close_abortive(s.fd);
-  ::close(epfd);
-  result.rate = static_cast<double>(result.count) / elapsed;
+
+  void run() {
+    auto cpu_start = thread_cpu_seconds();
+    epfd = ::epoll_create1(0);
+    slots.resize(static_cast<size_t>(count));
+    for (uint32_t i = 0; i < slots.size(); ++i)
+      open_slot(i);
+    std::vector<epoll_event> events(1024);
+    std::vector<char> buf(64 * 1024);
+    while (clock::now() < deadline) {
+      int n = ::epoll_wait(epfd, events.data(),
+                           static_cast<int>(events.size()), 100);
+      for (int i = 0; i < n; ++i)
+        on_event(events[i].data.u32, events[i].events, buf);
+    }
+    for (auto& s : slots)
+      if (s.fd >= 0)
+        close_abortive(s.fd);
+    ::close(epfd);
+    result.client_cpu_s = thread_cpu_seconds() - cpu_start;
+  }
+};
+
+} // namespace
+
+load_result run_crr(const load_config& cfg) {
+  auto request = make_request(cfg.header, cfg.size, 0);
+  auto start = clock::now();
+  auto deadline = start + std::chrono::duration_cast<clock::duration>(
+                              std::chrono::duration<double>(cfg.seconds));
+  int threads = std::max(1, std::min(cfg.threads, cfg.connections));
+  std::vector<std::unique_ptr<crr_worker>> workers;
+  for (int t = 0; t < threads; ++t) {
+    auto w = std::unique_ptr<crr_worker>(
+        new crr_worker{cfg, request, deadline, 0, 0, {}, {}, -1});
+    w->count = cfg.connections / threads + (t < cfg.connections % threads);
+    w->next_source = static_cast<uint32_t>(t * 253 / threads);
+    workers.push_back(std::move(w));
+  }
+  std::vector<std::thread> running;
+  for (size_t t = 1; t < workers.size(); ++t)
+    running.emplace_back([w = workers[t].get()] { w->run(); });
+  workers[0]->run();
+  for (auto& t : running)
+    t.join();
+  load_result result;
+  for (auto& w : workers) {
+    result.count += w->result.count;
+    result.errors += w->result.errors;
+    result.client_cpu_s += w->result.client_cpu_s;
+  }
+  result.elapsed_s = seconds_since(start);
+  result.rate = static_cast<double>(result.count) / result.elapsed_s;
   return result;
 }
 
@@ -402,6 +497,139 @@ void close_all(idle_set& set) {
   for (int fd : set.fds)
     close_abortive(fd);
   set.fds.clear();
+}
+
+stall_result run_stall(const stall_config& cfg) {
+  stall_result result;
+  struct line_conn {
+    int fd = -1;
+    bool slow = false;
+    std::string expect; // the answer awaited, "" when none is
+    std::string in;     // bytes of an answer not complete yet
+    clock::time_point sent_at;
+  };
+  int count = cfg.slow_connections + 1;
+  std::vector<line_conn> conns(static_cast<size_t>(count));
+  std::vector<double> latencies;
+  latencies.reserve(1 << 18);
+  int epfd = ::epoll_create1(0);
+  const std::string slow_request = "SLOW " + std::to_string(cfg.slow_ms) + "\n";
+  auto ask = [&](line_conn& c, const std::string& request,
+                 const std::string& answer) {
+    c.expect = answer;
+    c.sent_at = clock::now();
+    if (!send_all(c.fd, request))
+      ++result.errors;
+  };
+  // Blocking connects would be fine here too, but the socket must be
+  // non-blocking for the loop: wait for each to become writable.
+  for (int i = 0; i < count; ++i) {
+    auto& c = conns[static_cast<size_t>(i)];
+    c.slow = i < cfg.slow_connections;
+    c.fd = connect_nonblocking(cfg.port);
+    if (c.fd < 0) {
+      ++result.errors;
+      continue;
+    }
+    pollfd pfd{c.fd, POLLOUT, 0};
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (::poll(&pfd, 1, 5000) != 1
+        || ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0
+        || err != 0) {
+      ++result.errors;
+      ::close(c.fd);
+      c.fd = -1;
+      continue;
+    }
+    epoll_event ev{EPOLLIN, {}};
+    ev.data.u32 = static_cast<uint32_t>(i);
+    ::epoll_ctl(epfd, EPOLL_CTL_ADD, c.fd, &ev);
+  }
+  auto& fast = conns.back();
+  if (fast.fd < 0) {
+    for (auto& c : conns)
+      if (c.fd >= 0)
+        close_abortive(c.fd);
+    ::close(epfd);
+    return result;
+  }
+  // The heavy requests go first, then the cheap connection's first SET
+  // (not timed: its answer says the server's store works).
+  for (auto& c : conns)
+    if (c.slow && c.fd >= 0)
+      ask(c, slow_request, "SLOW");
+  bool fast_started = false;
+  ask(fast, "SET pss-bench-key 42\n", "OK");
+  auto start = clock::now();
+  auto deadline = start + std::chrono::duration_cast<clock::duration>(
+                              std::chrono::duration<double>(cfg.seconds));
+  auto give_up = deadline + std::chrono::duration_cast<clock::duration>(
+                                std::chrono::duration<double>(cfg.grace_seconds));
+  std::vector<epoll_event> events(64);
+  std::vector<char> buf(4096);
+  for (;;) {
+    auto now = clock::now();
+    // After the deadline only the cheap request still out is waited for.
+    if (now >= give_up || (now >= deadline && fast.expect.empty())
+        || fast.fd < 0)
+      break;
+    int n = ::epoll_wait(epfd, events.data(), static_cast<int>(events.size()),
+                         50);
+    for (int i = 0; i < n; ++i) {
+      auto& c = conns[events[i].data.u32];
+      if (c.fd < 0)
+        continue;
+      auto got = read_or_drop(epfd, c.fd, buf, result.errors);
+      if (got <= 0)
+        continue;
+      c.in.append(buf.data(), static_cast<size_t>(got));
+      size_t newline;
+      while ((newline = c.in.find('\n')) != std::string::npos) {
+        auto line = c.in.substr(0, newline);
+        c.in.erase(0, newline + 1);
+        if (!line.empty() && line.back() == '\r')
+          line.pop_back();
+        if (c.expect.empty() || line != c.expect) {
+          ++result.errors;
+          c.expect.clear();
+          continue;
+        }
+        auto answered = clock::now();
+        c.expect.clear();
+        if (c.slow) {
+          ++result.slow_done;
+          if (answered < deadline)
+            ask(c, slow_request, "SLOW");
+          continue;
+        }
+        if (fast_started) {
+          latencies.push_back(std::chrono::duration<double, std::micro>(
+                                  answered - c.sent_at)
+                                  .count());
+          ++result.requests;
+        }
+        fast_started = true;
+        if (answered < deadline)
+          ask(c, "GET pss-bench-key\n", "VALUE 42");
+      }
+    }
+  }
+  // A cheap request left unanswered counts, with the time it waited.
+  if (fast.fd >= 0 && !fast.expect.empty()) {
+    ++result.errors;
+    latencies.push_back(std::chrono::duration<double, std::micro>(
+                            clock::now() - fast.sent_at)
+                            .count());
+  }
+  for (auto& c : conns)
+    if (c.fd >= 0)
+      close_abortive(c.fd);
+  ::close(epfd);
+  result.p50_us = percentile(latencies, 0.5);
+  result.p99_us = percentile(latencies, 0.99);
+  result.max_us = percentile(latencies, 1.0);
+  return result;
 }
 
 } // namespace pss::bench

@@ -68,12 +68,14 @@ server_process::server_process(const std::string& program,
       pending.erase(0, newline + 1);
     }
   }
-  // The server's later stdout lines are not needed; closing our end is
-  // harmless because neither server writes more after its start.
-  ::close(out[0]);
+  // The server's later stdout lines are not needed, but the pipe stays
+  // open while it runs: a line it prints later must not kill it (SIGPIPE).
+  out_ = out[0];
 }
 
 server_process::~server_process() {
+  if (out_ >= 0)
+    ::close(out_);
   if (pid_ <= 0)
     return;
   ::kill(pid_, SIGTERM);
@@ -100,6 +102,25 @@ size_t server_process::resident_bytes() const {
       return kb * 1024;
     }
   return 0;
+}
+
+double server_process::cpu_seconds() const {
+  std::ifstream stat{"/proc/" + std::to_string(pid_) + "/stat"};
+  std::string text;
+  std::getline(stat, text);
+  // The command name, field 2, may hold spaces: count fields after it.
+  auto close = text.rfind(')');
+  if (close == std::string::npos)
+    return 0;
+  std::istringstream in{text.substr(close + 2)};
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  // Fields 3 to 13, then utime (14) and stime (15).
+  for (int i = 3; i <= 13 && in >> field; ++i) {
+  }
+  in >> utime >> stime;
+  return static_cast<double>(utime + stime)
+         / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 } // namespace pss::bench

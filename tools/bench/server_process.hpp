@@ -9,7 +9,8 @@
 namespace pss::bench {
 
 /// An echo server under test, in a process of its own so that its memory is
-/// measured alone: pss-node's echo handler or the bare epoll baseline.
+/// measured alone: pss-node's echo handler, the bare epoll baseline or
+/// pss-kv.
 class server_process {
 public:
   /// Starts `program` with `args` and reads its port from the first stdout
@@ -29,8 +30,13 @@ public:
   /// Its resident memory now, in bytes (VmRSS).
   size_t resident_bytes() const;
 
+  /// CPU time it used so far, user + system, all its threads (those that
+  /// ended too), seconds; from /proc/PID/stat, so in clock ticks (10 ms).
+  double cpu_seconds() const;
+
 private:
   pid_t pid_ = -1;
+  int out_ = -1;
   uint16_t port_ = 0;
 };
 
