@@ -32,17 +32,38 @@ struct options {
   std::string json_file;
   std::string sweep;
   std::string pss_node = PSS_NODE_BINARY;
+  std::string pss_kv = PSS_KV_BINARY;
+  std::string modes = "io,pool,thread";
+  std::string stall_modes = "io,pool,thread";
+  double stall_seconds = 3.0;
+  int crr_threads = 1;
   int serve_baseline = -1;
   bool no_pin = false;
 };
 
-/// One figure of the comparison, both servers, every round.
+/// A server under test: the baseline, or pss-node's echo with its sessions
+/// running on `mode` (io, pool or thread).
+struct server_kind {
+  bool pss = false;
+  std::string mode = "io";
+  std::string name() const {
+    return pss ? "pss " + mode : "baseline";
+  }
+};
+
+/// What one measurement of one server gave: value by metric key.
+using sample = std::map<std::string, double>;
+
+/// One figure of the comparison: a metric of pss (sessions on `mode`)
+/// against the same metric of the baseline, every round.
 struct figure {
-  std::string key;
+  std::string key;  // metric key (same for both servers)
+  std::string mode; // pss's sessions: io, pool, thread
   std::string label;
   std::string unit;
   std::string target;
   bool higher_is_better = true;
+  bool show_ratio = true;
   std::vector<double> baseline;
   std::vector<double> pss;
 };
@@ -69,28 +90,51 @@ void raise_fd_limit() {
 // happened to put it (the largest source of noise between rounds here).
 bool pin_cores = false;
 
+// Core -1: every core.
 void pin_to(int core) {
   if (!pin_cores)
     return;
   cpu_set_t set;
   CPU_ZERO(&set);
-  CPU_SET(core, &set);
+  if (core < 0) {
+    auto cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+    for (long i = 0; i < cores && i < CPU_SETSIZE; ++i)
+      CPU_SET(static_cast<int>(i), &set);
+  } else {
+    CPU_SET(core, &set);
+  }
   ::sched_setaffinity(0, sizeof(set), &set);
 }
 
-std::unique_ptr<server_process> start_server(bool pss, const options& opts,
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::istringstream in{text};
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty())
+      items.push_back(item);
+  return items;
+}
+
+std::unique_ptr<server_process> start_server(const server_kind& kind,
+                                             const options& opts,
                                              const std::string& packet) {
   // A spawned process inherits the affinity of the thread that spawns it.
   pin_to(1);
   std::unique_ptr<server_process> result;
-  if (pss)
+  if (kind.pss) {
+    auto spec = "echo,port=0,max=20000,packet=" + packet;
+    // io is the default: left out, so that older pss-node builds (before
+    // runs-on) can still be compared with --pss-node.
+    if (kind.mode != "io")
+      spec += ",runs-on=" + kind.mode;
     result = std::make_unique<server_process>(
         opts.pss_node,
-        std::vector<std::string>{"--control", "off", "--server",
-                                 "echo,port=0,max=20000,packet=" + packet});
-  else
+        std::vector<std::string>{"--control", "off", "--server", spec});
+  } else {
     result = std::make_unique<server_process>(
         self_path(), std::vector<std::string>{"--serve-baseline", "0"});
+  }
   pin_to(0);
   return result;
 }
@@ -103,20 +147,30 @@ std::string fmt(double x, int precision = 0) {
   return out.str();
 }
 
-// Runs every figure against one server; appends to `figs` (same order).
-uint64_t measure(bool pss, const options& opts, const std::string& packet,
-                 std::vector<figure>& figs) {
+// Server CPU time around one load, microseconds per unit of `count`.
+template <class F>
+load_result with_server_cpu(const server_process& server, double& cpu_us,
+                            F&& load) {
+  auto before = server.cpu_seconds();
+  load_result res = load();
+  auto used = server.cpu_seconds() - before;
+  cpu_us = res.count > 0 ? used * 1e6 / static_cast<double>(res.count) : 0;
+  return res;
+}
+
+// Runs the figures of `kind` against a fresh server of that kind: every
+// figure for the baseline and pss on io sessions, rr 64 and memory for
+// the other modes.
+uint64_t measure(const server_kind& kind, const options& opts,
+                 const std::string& packet, sample& out) {
   uint64_t errors = 0;
-  auto server = start_server(pss, opts, packet);
+  auto server = start_server(kind, opts, packet);
   if (server->port() == 0) {
-    std::cerr << "pss-bench: the " << (pss ? "pss" : "baseline")
+    std::cerr << "pss-bench: the " << kind.name()
               << " server did not start\n";
     return 1;
   }
   size_t header = packet == "4" ? 4 : 0;
-  auto add = [&](size_t index, double value) {
-    (pss ? figs[index].pss : figs[index].baseline).push_back(value);
-  };
   // Memory first, on a fresh process: resident bytes per idle session.
   {
     auto warm = open_idle(server->port(), 1, header);
@@ -124,10 +178,11 @@ uint64_t measure(bool pss, const options& opts, const std::string& packet,
     auto before = server->resident_bytes();
     auto idle = open_idle(server->port(), opts.idle_sessions, header);
     auto after = server->resident_bytes();
-    errors += idle.errors;
+    errors += idle.errors + warm.errors;
     close_all(idle);
-    add(3, (static_cast<double>(after) - static_cast<double>(before))
-               / opts.idle_sessions);
+    out["idle_rss"]
+        = (static_cast<double>(after) - static_cast<double>(before))
+          / opts.idle_sessions;
   }
   load_config cfg;
   cfg.port = server->port();
@@ -135,59 +190,132 @@ uint64_t measure(bool pss, const options& opts, const std::string& packet,
   cfg.header = header;
   cfg.size = 64;
   cfg.connections = 64;
-  auto rr = run_rr(cfg);
-  add(0, rr.rate);
+  double cpu = 0;
+  auto rr = with_server_cpu(*server, cpu, [&] { return run_rr(cfg); });
+  out["rr64"] = rr.rate;
+  out["rr64_cpu"] = cpu;
+  errors += rr.errors;
+  if (kind.pss && kind.mode != "io")
+    return errors;
   cfg.connections = 32;
-  auto crr = run_crr(cfg);
-  add(1, crr.rate);
+  cfg.threads = opts.crr_threads;
+  for (auto close : {load_config::close_mode::fin,
+                     load_config::close_mode::reset}) {
+    cfg.close = close;
+    std::string key
+        = close == load_config::close_mode::fin ? "crr32_fin" : "crr32_rst";
+    auto crr = with_server_cpu(*server, cpu, [&] { return run_crr(cfg); });
+    out[key] = crr.rate;
+    out[key + "_cpu"] = cpu;
+    // How busy each side was: a client near 100% bounds the rate.
+    out[key + "_client_busy"] = crr.client_cpu_s / crr.elapsed_s;
+    out[key + "_server_busy"]
+        = cpu * 1e-6 * static_cast<double>(crr.count) / crr.elapsed_s;
+    errors += crr.errors;
+  }
   cfg.connections = 1;
   auto one = run_rr(cfg);
-  add(2, one.p50_us);
+  out["rr1_p50"] = one.p50_us;
   cfg.connections = 4;
   cfg.size = 16 * 1024;
   auto stream = run_stream(cfg);
-  add(4, stream.rate / (1024.0 * 1024.0));
-  errors += rr.errors + crr.errors + one.errors + stream.errors;
+  out["stream"] = stream.rate / (1024.0 * 1024.0);
+  errors += one.errors + stream.errors;
   return errors;
 }
 
-std::vector<figure> make_figures(const options& opts) {
-  std::vector<figure> figs(5);
-  figs[0]
-      = {"rr64", "rr, 64 connections, requests/s", "req/s", ">= 0.95", true, {},
-         {}};
-  figs[1] = {"crr32",  "crr, 32 concurrent, connections/s",
-             "conn/s", ">= 0.95",
-             true,     {},
-             {}};
-  figs[2] = {
-      "rr1_p50", "rr, 1 connection, p50 latency, us", "us", "<= 1.0", false, {},
-      {}};
-  figs[3] = {"idle_rss",
-             "resident memory per idle session, "
-                 + std::to_string(opts.idle_sessions) + " sessions, bytes",
-             "bytes",
-             "<= 2560 B",
-             false,
-             {},
-             {}};
-  figs[4] = {"stream", "stream, 4 connections, 16 KiB messages, MiB/s",
-             "MiB/s",  "(none)",
-             true,     {},
-             {}};
+std::vector<figure> make_figures(const options& opts,
+                                 const std::vector<std::string>& modes) {
+  auto idle = std::to_string(opts.idle_sessions);
+  std::vector<figure> figs;
+  auto add = [&](std::string key, std::string mode, std::string label,
+                 std::string unit, std::string target, bool higher,
+                 bool ratio = true) {
+    figs.push_back(figure{std::move(key), std::move(mode), std::move(label),
+                          std::move(unit), std::move(target), higher, ratio,
+                          {}, {}});
+  };
+  add("rr64", "io", "rr, 64 connections, requests/s", "req/s", ">= 0.94",
+      true);
+  add("rr64_cpu", "io", "rr, 64 connections, server CPU per request, us",
+      "us", "(lower)", false);
+  add("crr32_fin", "io", "crr, 32 concurrent, FIN close, connections/s",
+      "conn/s", ">= 0.95", true);
+  add("crr32_fin_cpu", "io", "crr, FIN close, server CPU per connection, us",
+      "us", "<= 1.3", false);
+  add("crr32_rst", "io", "crr, 32 concurrent, RST close, connections/s",
+      "conn/s", "(none)", true);
+  add("crr32_rst_cpu", "io", "crr, RST close, server CPU per connection, us",
+      "us", "<= 1.3", false);
+  add("rr1_p50", "io", "rr, 1 connection, p50 latency, us", "us", "<= 1.0",
+      false);
+  add("idle_rss", "io",
+      "resident memory per idle session, " + idle + " sessions, bytes",
+      "bytes", "<= 2400 B", false, false);
+  add("stream", "io", "stream, 4 connections, 16 KiB messages, MiB/s",
+      "MiB/s", "(none)", true);
+  for (auto& mode : modes) {
+    if (mode == "io")
+      continue;
+    add("rr64", mode, "rr, 64 connections, requests/s [" + mode + "]",
+        "req/s", mode == "pool" ? ">= 0.60" : "(none)", true);
+    add("rr64_cpu", mode,
+        "rr, 64 connections, server CPU per request, us [" + mode + "]", "us",
+        "(lower)", false);
+    add("idle_rss", mode,
+        "resident memory per idle session, bytes [" + mode + "]", "bytes",
+        mode == "pool" ? "<= 4000 B" : "(none)", false, false);
+  }
   return figs;
+}
+
+// The stall figure: pss-kv with sessions on `mode`, 4 connections doing
+// 200 ms of CPU work per request, one doing cheap request/response.
+json run_stall_mode(const options& opts, const std::string& mode,
+                    uint64_t& errors) {
+  json entry;
+  entry["mode"] = mode;
+  // The server may use every core here: the figure is about scheduling
+  // (does heavy work elsewhere delay a cheap request?), not about speed.
+  pin_to(-1);
+  server_process server{opts.pss_kv,
+                        {"--port", "0", "--runs-on", mode, "--max", "1000"}};
+  pin_to(0);
+  if (server.port() == 0) {
+    std::cerr << "pss-bench: pss-kv (runs-on " << mode
+              << ") did not start\n";
+    ++errors;
+    entry["error"] = "did not start";
+    return entry;
+  }
+  stall_config cfg;
+  cfg.port = server.port();
+  cfg.seconds = opts.stall_seconds;
+  auto res = run_stall(cfg);
+  errors += res.errors;
+  entry["slow_connections"] = cfg.slow_connections;
+  entry["slow_ms"] = cfg.slow_ms;
+  entry["requests"] = res.requests;
+  entry["p50_us"] = res.p50_us;
+  entry["p99_us"] = res.p99_us;
+  entry["max_us"] = res.max_us;
+  entry["slow_done"] = res.slow_done;
+  entry["errors"] = res.errors;
+  std::cerr << "stall " << mode << ": " << res.requests << " requests, p50 "
+            << fmt(res.p50_us / 1000, 2) << " ms, p99 "
+            << fmt(res.p99_us / 1000, 2) << " ms, " << res.slow_done
+            << " slow jobs done\n";
+  return entry;
 }
 
 json run_sweep(const options& opts) {
   json points = json::array();
-  std::istringstream in{opts.sweep};
-  std::string item;
   std::vector<int> counts;
-  while (std::getline(in, item, ','))
+  for (auto& item : split_list(opts.sweep))
     counts.push_back(std::stoi(item));
   for (int conns : counts) {
     for (bool pss : {false, true}) {
-      auto server = start_server(pss, opts, "0");
+      auto server = start_server(server_kind{pss, "io"}, opts, "0");
       load_config cfg;
       cfg.port = server->port();
       cfg.seconds = opts.seconds;
@@ -214,11 +342,11 @@ json run_sweep(const options& opts) {
 int main(int argc, char** argv) {
   options opts;
   CLI::App app{"pss-bench: pss's echo server against a bare epoll echo "
-               "server, side by side, loopback only. Every load is bounded "
-               "in time and stops by itself."};
+               "server, side by side, loopback only, and pss-kv's stall "
+               "figure. Every load is bounded in time and stops by itself."};
   app.name("pss-bench");
   app.add_option("--preset", opts.preset,
-                 "smoke (seconds, for tests), short (under a minute), full")
+                 "smoke (seconds, for tests), short (about a minute), full")
       ->check(CLI::IsMember({"smoke", "short", "full"}))
       ->capture_default_str();
   auto rounds = app.add_option("--rounds", opts.rounds, "alternating rounds");
@@ -229,12 +357,27 @@ int main(int argc, char** argv) {
   app.add_option("--packet", opts.packet, "framing: 0, 4 or both")
       ->check(CLI::IsMember({"0", "4", "both"}))
       ->capture_default_str();
+  app.add_option("--modes", opts.modes,
+                 "where pss's sessions run (runs-on), each measured against "
+                 "the same baseline: io (all figures), pool and thread (rr 64, "
+                 "memory); comma-separated, empty for none")
+      ->capture_default_str();
+  app.add_option("--stall-modes", opts.stall_modes,
+                 "pss-kv's runs-on modes for the stall figure; empty: skip it")
+      ->capture_default_str();
+  auto stall_seconds = app.add_option("--stall-seconds", opts.stall_seconds,
+                                      "seconds of the stall load per mode");
+  app.add_option("--crr-threads", opts.crr_threads,
+                 "client threads of the crr load (on the load's core)")
+      ->capture_default_str();
   app.add_flag("--json", opts.json_output, "print JSON instead of a table");
   app.add_option("--json-file", opts.json_file, "also write JSON to FILE");
   app.add_option("--sweep", opts.sweep,
                  "also measure rr at these connection counts, e.g. "
                  "1,10,100,1000");
   app.add_option("--pss-node", opts.pss_node, "the pss-node program")
+      ->capture_default_str();
+  app.add_option("--pss-kv", opts.pss_kv, "the pss-kv program (stall figure)")
       ->capture_default_str();
   app.add_flag("--no-pin", opts.no_pin,
                "let the OS place the load and the servers on any core");
@@ -251,16 +394,19 @@ int main(int argc, char** argv) {
     opts.rounds = 1;
     opts.seconds = 0.3;
     opts.idle_sessions = 200;
+    opts.stall_seconds = 1.0;
   } else if (opts.preset == "full") {
     opts.rounds = 5;
     opts.seconds = 3.0;
     opts.idle_sessions = 10000;
+    opts.stall_seconds = 5.0;
   }
   // Explicit options win over the preset.
   app.parse(argc, argv);
   (void)rounds;
   (void)seconds;
   (void)idle;
+  (void)stall_seconds;
   raise_fd_limit();
   pin_cores = !opts.no_pin && ::sysconf(_SC_NPROCESSORS_ONLN) >= 2;
   pin_to(0);
@@ -269,52 +415,127 @@ int main(int argc, char** argv) {
     packets = {"0", "4"};
   else
     packets = {opts.packet};
+  auto modes = split_list(opts.modes);
+  for (auto& mode : modes)
+    if (mode != "io" && mode != "pool" && mode != "thread") {
+      std::cerr << "pss-bench: --modes: unknown mode '" << mode << "'\n";
+      return 2;
+    }
+  // The baseline and every pss mode, in a rotating order (see below).
+  std::vector<server_kind> kinds{server_kind{false, "io"}};
+  for (auto& mode : modes)
+    kinds.push_back(server_kind{true, mode});
   uint64_t errors = 0;
   json results = json::array();
   std::string table;
+  std::string notes;
   for (auto& packet : packets) {
-    auto figs = make_figures(opts);
+    auto figs = make_figures(opts, modes);
+    std::map<std::string, std::vector<sample>> samples;
     for (int round = 0; round < opts.rounds; ++round) {
-      // Alternate who goes first, so that neither always meets a warmer or
+      // Rotate who goes first, so that none always meets a warmer or
       // busier machine.
-      bool pss_first = round % 2 == 1;
-      errors += measure(pss_first, opts, packet, figs);
-      errors += measure(!pss_first, opts, packet, figs);
+      for (size_t i = 0; i < kinds.size(); ++i) {
+        auto& kind = kinds[(i + static_cast<size_t>(round)) % kinds.size()];
+        sample got;
+        errors += measure(kind, opts, packet, got);
+        samples[kind.name()].push_back(std::move(got));
+      }
       std::cerr << "round " << round + 1 << "/" << opts.rounds << " (packet "
                 << packet << ") done\n";
     }
+    // A figure's rounds: the rounds where both sides measured it (a server
+    // that did not start has no values, and its error is counted).
+    auto& base_samples = samples["baseline"];
     for (auto& fig : figs) {
-      auto base = median(fig.baseline);
-      auto mine = median(fig.pss);
-      // The ratio is the median of each round's ratio: the two servers of a
-      // round ran seconds apart, so a noisy neighbour that slows one round
-      // slows both of its figures, not just one side of the comparison.
+      auto& mine = samples[server_kind{true, fig.mode}.name()];
       std::vector<double> round_ratios;
-      for (size_t i = 0; i < fig.pss.size() && i < fig.baseline.size(); ++i)
-        if (fig.baseline[i] != 0)
-          round_ratios.push_back(fig.pss[i] / fig.baseline[i]);
+      for (size_t r = 0; r < base_samples.size() && r < mine.size(); ++r) {
+        auto b = base_samples[r].find(fig.key);
+        auto p = mine[r].find(fig.key);
+        if (b != base_samples[r].end())
+          fig.baseline.push_back(b->second);
+        if (p != mine[r].end())
+          fig.pss.push_back(p->second);
+        // The ratio is the median of each round's ratio: the servers of a
+        // round ran seconds apart, so a noisy neighbour that slows one
+        // round slows both of its figures, not one side of the comparison.
+        if (b != base_samples[r].end() && p != mine[r].end() && b->second != 0)
+          round_ratios.push_back(p->second / b->second);
+      }
+      auto base = median(fig.baseline);
+      auto pss = median(fig.pss);
       auto ratio = median(round_ratios);
       json entry;
       entry["figure"] = fig.key;
+      entry["mode"] = fig.mode;
       entry["packet"] = packet;
       entry["label"] = fig.label;
       entry["unit"] = fig.unit;
       entry["baseline"] = base;
-      entry["pss"] = mine;
+      entry["pss"] = pss;
       entry["ratio"] = ratio;
       entry["round_ratios"] = round_ratios;
       entry["target"] = fig.target;
       entry["baseline_rounds"] = fig.baseline;
       entry["pss_rounds"] = fig.pss;
+      // crr: how busy the client and the server were (CPU time over wall
+      // time, medians): a side near 1.0 bounded that server's rate.
+      if (fig.key == "crr32_fin" || fig.key == "crr32_rst") {
+        auto busy = [&](std::vector<sample>& from, const std::string& key) {
+          std::vector<double> values;
+          for (auto& smp : from)
+            if (smp.count(key))
+              values.push_back(smp[key]);
+          return median(values);
+        };
+        for (auto side : {"client", "server"}) {
+          auto key = fig.key + "_" + side + "_busy";
+          entry[std::string{"baseline_"} + side + "_busy"]
+              = busy(base_samples, key);
+          entry[std::string{"pss_"} + side + "_busy"] = busy(mine, key);
+        }
+        notes += std::string{"  crr, "}
+                 + (fig.key == "crr32_fin" ? "FIN" : "RST") + " close, packet "
+                 + packet + ": client busy "
+                 + fmt(100 * entry["baseline_client_busy"].get<double>())
+                 + "% / " + fmt(100 * entry["pss_client_busy"].get<double>())
+                 + "%, server busy "
+                 + fmt(100 * entry["baseline_server_busy"].get<double>())
+                 + "% / " + fmt(100 * entry["pss_server_busy"].get<double>())
+                 + "% (baseline / pss)\n";
+      }
       results.push_back(entry);
       char line[256];
-      std::snprintf(line, sizeof(line), "%-58s %-6s %12s %12s %8s  %s\n",
-                    fig.label.c_str(), packet.c_str(), fmt(base, 1).c_str(),
-                    fmt(mine, 1).c_str(),
-                    fig.key == "idle_rss" ? "-" : fmt(ratio, 2).c_str(),
+      std::snprintf(line, sizeof(line), "%-66s %-6s %12s %12s %8s  %s\n",
+                    fig.label.c_str(), packet.c_str(),
+                    fig.baseline.empty() ? "-" : fmt(base, 1).c_str(),
+                    fig.pss.empty() ? "-" : fmt(pss, 1).c_str(),
+                    !fig.show_ratio || round_ratios.empty()
+                        ? "-"
+                        : fmt(ratio, 2).c_str(),
                     fig.target.c_str());
       table += line;
     }
+  }
+  json stall = json::array();
+  std::string stall_table;
+  for (auto& mode : split_list(opts.stall_modes)) {
+    auto entry = run_stall_mode(opts, mode, errors);
+    if (entry.contains("p50_us")) {
+      char line[256];
+      std::snprintf(line, sizeof(line),
+                    "  %-7s %10s %10s %10s %9s %9s\n", mode.c_str(),
+                    fmt(entry["p50_us"].get<double>() / 1000, 2).c_str(),
+                    fmt(entry["p99_us"].get<double>() / 1000, 2).c_str(),
+                    fmt(entry["max_us"].get<double>() / 1000, 2).c_str(),
+                    std::to_string(entry["requests"].get<uint64_t>()).c_str(),
+                    std::to_string(entry["slow_done"].get<uint64_t>()).c_str());
+      stall_table += line;
+    } else {
+      stall_table += "  " + mode + ": did not start\n";
+    }
+    stall.push_back(std::move(entry));
   }
   json out;
   out["preset"] = opts.preset;
@@ -322,7 +543,9 @@ int main(int argc, char** argv) {
   out["seconds_per_run"] = opts.seconds;
   out["cores"] = ::sysconf(_SC_NPROCESSORS_ONLN);
   out["pinned"] = pin_cores;
+  out["crr_threads"] = opts.crr_threads;
   out["results"] = results;
+  out["stall"] = stall;
   if (!opts.sweep.empty())
     out["sweep"] = run_sweep(opts);
   out["errors"] = errors;
@@ -332,10 +555,21 @@ int main(int argc, char** argv) {
     std::cout << out.dump() << '\n';
   } else {
     char header[256];
-    std::snprintf(header, sizeof(header), "%-58s %-6s %12s %12s %8s  %s\n",
-                  "figure (medians of rounds)", "packet", "baseline", "pss",
-                  "ratio", "target");
-    std::cout << header << table << "errors: " << errors << '\n';
+    std::snprintf(header, sizeof(header), "%-66s %-6s %12s %12s %8s  %s\n",
+                  "figure (medians of rounds; ratio = pss / baseline)",
+                  "packet", "baseline", "pss", "ratio", "target");
+    std::cout << header << table;
+    if (!notes.empty())
+      std::cout << "crr load, CPU time over wall time (near 100%: that side "
+                   "bounded the rate; the CPU rows compare the servers):\n"
+                << notes;
+    if (!stall_table.empty())
+      std::cout << "stall: pss-kv, 4 connections each asking SLOW 200 "
+                   "(200 ms of CPU) in a loop, one asking GET:\n"
+                << "  runs-on  GET p50 ms GET p99 ms GET max ms  requests "
+                   "slow done\n"
+                << stall_table;
+    std::cout << "errors: " << errors << '\n';
   }
   return errors == 0 ? 0 : 1;
 }
