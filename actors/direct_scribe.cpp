@@ -19,10 +19,6 @@ struct broker_access : caf::io::abstract_broker {
     auto i = scribes.find(hdl);
     return i == scribes.end() ? nullptr : i->second.get();
   }
-
-  static bool awaits_response(caf::scheduled_actor* self) {
-    return !(self->*(&broker_access::awaited_responses_)).empty();
-  }
 };
 
 } // namespace
@@ -32,32 +28,25 @@ bool direct_scribe::needs_caf_dispatch(caf::io::abstract_broker* owner) const {
   // Activity tokens: CAF counts reads and reports running out of them.
   // Not initialized or shutting down: CAF's activation handles both. A
   // proxy registry: CAF installs it for the handler (remoting brokers). An
-  // awaited response: CAF skips every other message until it comes.
+  // awaited response is no reason: the broker holds what it cannot take.
   return static_cast<bool>(activity_tokens())
          || !owner->getf(flags::is_initialized_flag)
          || owner->getf(flags::is_shutting_down_flag
                         | flags::is_terminated_flag)
-         || owner->proxy_registry_ptr() != nullptr
-         || broker_access::awaits_response(owner);
+         || owner->proxy_registry_ptr() != nullptr;
 }
 
-bool direct_scribe::consume(caf::execution_unit* ctx, const void* data,
-                            size_t num_bytes) {
-  // A scribe whose broker is gone: as in scribe::consume.
-  if (detached())
-    return false;
-  auto owner = parent();
-  if (reader_ == nullptr || needs_caf_dispatch(owner))
-    return scribe::consume(ctx, data, num_bytes);
-  // The broker may end itself while reading (finalize below).
+template <class F>
+void direct_scribe::run_as_handler(caf::execution_unit* ctx,
+                                   caf::io::abstract_broker* owner, F&& fn) {
+  // The broker may end itself in `fn` (finalize below).
   caf::strong_actor_ptr guard{owner->ctrl()};
   // What CAF sets up before a handler: the context that messages sent
   // meanwhile use, and the current message, which on CAF's way would be
   // this same element (our new_data_msg).
   owner->context(ctx);
   owner->current_mailbox_element(&value_);
-  if (!reader_(owner, static_cast<const char*>(data), num_bytes))
-    return scribe::consume(ctx, data, num_bytes);
+  fn();
   // What CAF does after a handler (scheduled_actor::reactivate and
   // activate): release behaviors replaced meanwhile, end the broker if it
   // quit (without this, a broker that quits outside CAF's activation is
@@ -67,9 +56,64 @@ bool direct_scribe::consume(caf::execution_unit* ctx, const void* data,
   owner->bhvr_stack().cleanup();
   if (!owner->finalize())
     owner->set_receive_timeout();
+}
+
+bool direct_scribe::consume(caf::execution_unit* ctx, const void* data,
+                            size_t num_bytes) {
+  // A scribe whose broker is gone: as in scribe::consume.
+  if (detached())
+    return false;
+  auto owner = parent();
+  if (events_ == nullptr || needs_caf_dispatch(owner))
+    return scribe::consume(ctx, data, num_bytes);
+  bool taken = true;
+  run_as_handler(ctx, owner, [&] {
+    taken = events_->on_data(owner, static_cast<const char*>(data), num_bytes);
+  });
+  if (!taken)
+    return scribe::consume(ctx, data, num_bytes);
   // As scribe::consume: hand CAF what the broker queued in its buffer.
   flush();
   return true;
+}
+
+void direct_scribe::data_transferred(caf::execution_unit* ctx, size_t written,
+                                     size_t remaining) {
+  if (detached())
+    return;
+  auto owner = parent();
+  if (events_ == nullptr || needs_caf_dispatch(owner)) {
+    scribe::data_transferred(ctx, written, remaining);
+    return;
+  }
+  run_as_handler(ctx, owner, [&] {
+    events_->on_transferred(owner, written, remaining);
+  });
+}
+
+void direct_scribe::graceful_shutdown() {
+  closing_ = true;
+  scribe_impl::graceful_shutdown();
+}
+
+void direct_scribe::detach_from(caf::io::abstract_broker* ptr) {
+  // CAF's manager::detach has already stopped reading and cleared our
+  // parent. The first failure keeps us in the broker's table of scribes;
+  // detach_message, called next, re-attaches us.
+  if (events_ != nullptr && !closing_ && !kept_once_) {
+    kept_once_ = true;
+    kept_by_ = ptr;
+    return;
+  }
+  scribe_impl::detach_from(ptr);
+}
+
+caf::message direct_scribe::detach_message() {
+  if (kept_by_ != nullptr) {
+    set_parent(kept_by_);
+    kept_by_ = nullptr;
+  }
+  return scribe_impl::detach_message();
 }
 
 bool direct_doorman::new_connection() {
@@ -99,12 +143,13 @@ caf::io::accept_handle add_direct_doorman(caf::io::abstract_broker* self,
   return hdl;
 }
 
-bool set_direct_reader(caf::io::abstract_broker* self,
-                       caf::io::connection_handle hdl, direct_reader reader) {
+bool set_direct_events(caf::io::abstract_broker* self,
+                       caf::io::connection_handle hdl,
+                       const direct_events* events) {
   auto ptr = dynamic_cast<direct_scribe*>(broker_access::scribe_of(self, hdl));
   if (ptr == nullptr)
     return false;
-  ptr->set_reader(reader);
+  ptr->set_events(events);
   return true;
 }
 

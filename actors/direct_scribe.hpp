@@ -11,10 +11,16 @@
 
 namespace pss {
 
-/// Handles bytes a scribe read, for the broker that owns it. Returns false
-/// to decline them: the scribe then delivers them as CAF does.
-using direct_reader
-    = bool (*)(caf::io::abstract_broker* owner, const char* data, size_t size);
+/// What a scribe hands its broker without CAF's message dispatch.
+struct direct_events {
+  /// Handles bytes the scribe read. Returns false to decline them: the
+  /// scribe then delivers them as CAF does.
+  bool (*on_data)(caf::io::abstract_broker* owner, const char* data,
+                  size_t size);
+  /// Handles write progress (CAF's `data_transferred_msg`).
+  void (*on_transferred)(caf::io::abstract_broker* owner, size_t written,
+                         size_t remaining);
+};
 
 /// CAF's TCP scribe, with a shorter way from a read to its broker.
 ///
@@ -27,25 +33,58 @@ using direct_reader
 /// a broker that quits, fails or changes its behavior while reading ends or
 /// changes exactly as it would after a message. Whenever the broker is in a
 /// state where CAF would not simply run its handler (activity tokens, an
-/// awaited response, a proxy registry, shutting down), or the reader
-/// declines, the read goes CAF's way.
+/// a proxy registry, shutting down), or the reader declines, the read goes
+/// CAF's way. Reads and write progress reach the broker even while it
+/// awaits a response: CAF would drop both then (it caches only mailbox
+/// messages), which loses input and stalls output; the broker holds them.
+///
+/// Half-close: with events installed, the first failure of the connection
+/// (the peer's FIN, or a reset) still reaches the broker as CAF's
+/// `connection_closed_msg`, but the scribe stays the broker's: reading has
+/// stopped, writing goes on, so replies to the last packets still reach a
+/// peer that half-closed. A second failure (a write to a peer that is
+/// gone) or the broker closing the connection detaches it as CAF does.
 class direct_scribe : public caf::io::network::scribe_impl {
 public:
   using scribe_impl::scribe_impl;
 
-  /// Sends the reads of this scribe to `reader` from now on.
-  void set_reader(direct_reader reader) {
-    reader_ = reader;
+  /// Sends the reads and write progress of this scribe to `events` (static
+  /// storage) from now on.
+  void set_events(const direct_events* events) {
+    events_ = events;
   }
 
   bool consume(caf::execution_unit* ctx, const void* data,
                size_t num_bytes) override;
 
+  void data_transferred(caf::execution_unit* ctx, size_t written,
+                        size_t remaining) override;
+
+  void graceful_shutdown() override;
+
+  caf::message detach_message() override;
+
+protected:
+  void detach_from(caf::io::abstract_broker* ptr) override;
+
 private:
   // Whether CAF's activation would do more than run the broker's handler.
   bool needs_caf_dispatch(caf::io::abstract_broker* owner) const;
 
-  direct_reader reader_ = nullptr;
+  // Runs `fn()` for `owner` as CAF runs a handler: the context set before,
+  // behaviors cleaned up, a quit broker finalized, the timeout re-armed.
+  template <class F>
+  void run_as_handler(caf::execution_unit* ctx, caf::io::abstract_broker* owner,
+                      F&& fn);
+
+  const direct_events* events_ = nullptr;
+  /// Set between keeping the scribe at its first failure and re-attaching
+  /// it to the broker (see detach_message).
+  caf::io::abstract_broker* kept_by_ = nullptr;
+  /// The scribe was kept once; the next failure detaches it.
+  bool kept_once_ = false;
+  /// The broker closes the connection: detach as CAF does.
+  bool closing_ = false;
 };
 
 /// CAF's TCP doorman, making a `direct_scribe` for every connection
@@ -62,10 +101,11 @@ public:
 caf::io::accept_handle add_direct_doorman(caf::io::abstract_broker* self,
                                           caf::io::network::native_socket fd);
 
-/// Installs `reader` on the scribe of `hdl` in `self`. False if that scribe
+/// Installs `events` on the scribe of `hdl` in `self`. False if that scribe
 /// is not a `direct_scribe` (its reads then go CAF's way, which is correct,
-/// only slower).
-bool set_direct_reader(caf::io::abstract_broker* self,
-                       caf::io::connection_handle hdl, direct_reader reader);
+/// only slower, and a half-closed peer gets no replies to its last packets).
+bool set_direct_events(caf::io::abstract_broker* self,
+                       caf::io::connection_handle hdl,
+                       const direct_events* events);
 
 } // namespace pss

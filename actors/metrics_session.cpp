@@ -31,7 +31,7 @@ void respond_error(session& s, const std::string& status) {
 // Asks the registry for every server, then each server for its totals;
 // answers once all did (servers that vanish meanwhile are left out).
 void answer_metrics(session& s, const registry_actor& reg) {
-  auto self = s.self();
+  auto self = s.io_self(); // The metrics server runs its sessions on the I/O thread.
   self->request(reg, registry_timeout, list_atom::value)
       .then(
           [&s, self, reg](std::vector<server_info>& servers) {

@@ -19,7 +19,7 @@
 #include "pss/server_info.hpp"
 #include "servant_gate.hpp"
 #include "server_tally.hpp"
-#include "session_broker.hpp"
+#include "session/session_broker.hpp"
 
 namespace pss {
 

@@ -9,7 +9,7 @@
 
 #include "pss/errors.hpp"
 #include "pss/server_info.hpp"
-#include "session_broker.hpp"
+#include "session/session_broker.hpp"
 
 namespace pss {
 

@@ -242,7 +242,7 @@ TEST_CASE("a fast-path session sends messages to other actors while "
   caf::scoped_actor watcher{node.sys};
   caf::actor dest = watcher;
   auto reporter = fast_path([dest](session& self, caf::string_view payload) {
-    self.self()->send(dest, text(payload));
+    self.send_to(dest, text(payload));
   });
   auto info = start_raw_server(node.reg, 0, 1, reporter, packet_type::u16, 0);
   REQUIRE(info);

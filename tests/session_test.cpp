@@ -307,10 +307,10 @@ TEST_CASE("a session pushing to a peer that never reads ends with "
   // only the write limit stops it.
   using tick_atom = caf::atom_constant<caf::atom("tick")>;
   session_function pusher = [](session& self) -> caf::behavior {
-    self.self()->send(self.self(), tick_atom::value);
+    self.send_to(self.handle(), tick_atom::value);
     return {[&self](tick_atom) {
       self.send(std::string(64 * 1024, 'p'));
-      self.self()->send(self.self(), tick_atom::value);
+      self.send_to(self.handle(), tick_atom::value);
     }};
   };
   auto info = start_raw_server(node.reg, spec, pusher);

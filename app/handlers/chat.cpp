@@ -12,19 +12,19 @@ handler chat() {
   result.summary = "line chat: every line goes to every session of the server";
   result.default_packet = packet_type::line;
   result.make_session = [](session& self) -> caf::behavior {
-    auto broker = self.self();
+    auto actor = self.self();
     auto room
-        = broker->system().groups().get_local("pss.chat/" + self.server_name());
+        = actor->system().groups().get_local("pss.chat/" + self.server_name());
     // Brokers lack CAF's join(); subscribe by hand and leave on exit, so
     // that the room never holds on to a session that has ended.
-    auto* me = broker->ctrl();
+    auto* me = actor->ctrl();
     room->subscribe(me);
-    broker->attach_functor([room, me] { room->unsubscribe(me); });
+    actor->attach_functor([room, me] { room->unsubscribe(me); });
     // Members receive `(send_atom, line)`, which every session already
     // handles by sending the line to its peer.
     return {
         [&self, room](const packet& pkt) {
-          self.self()->send(room, send_atom::value, pkt.data);
+          self.send_to(room, send_atom::value, pkt.data);
         },
     };
   };

@@ -41,6 +41,14 @@ using watch_atom = caf::atom_constant<caf::atom("pss_watch")>;
 using linger_atom = caf::atom_constant<caf::atom("pss_linger")>;
 /// A socket pause or resume has settled (internal).
 using settle_atom = caf::atom_constant<caf::atom("pss_settle")>;
+/// Deliver the packets a session holds (internal).
+using release_atom = caf::atom_constant<caf::atom("pss_held")>;
+/// A packet from the peer, from a session's broker to its worker (internal).
+using input_atom = caf::atom_constant<caf::atom("pss_in")>;
+/// The peer sends nothing more, broker to worker (internal).
+using eof_atom = caf::atom_constant<caf::atom("pss_eof")>;
+/// Output and returned credit, worker to broker (internal).
+using output_atom = caf::atom_constant<caf::atom("pss_out")>;
 /// Send a packet to the peer of a session, from any actor.
 using send_atom = caf::atom_constant<caf::atom("pss_send")>;
 /// Close a session after its pending output is written.

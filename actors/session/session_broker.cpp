@@ -1,4 +1,4 @@
-#include "session_broker.hpp"
+#include "session/session_broker.hpp"
 
 #include <exception>
 
@@ -6,14 +6,17 @@
 
 #include <caf/exit_reason.hpp>
 #include <caf/io/receive_policy.hpp>
-#include <caf/make_message.hpp>
+#include <caf/send.hpp>
 
 #include "broker_cleanup.hpp"
 #include "direct_scribe.hpp"
 #include "linger_watch.hpp"
 #include "pss/atoms.hpp"
 #include "pss/log.hpp"
-#include "session_behavior.hpp"
+#include "session/session_behavior.hpp"
+#include "session/session_failure.hpp"
+#include "session/session_worker.hpp"
+#include "session/worker_link.hpp"
 
 namespace pss {
 
@@ -27,27 +30,19 @@ std::vector<char>& shared_output() {
   return buf;
 }
 
-// The message that carries each packet to the session's handlers, shared
-// the same way: no allocation per packet or per session, unless a handler
-// keeps the message (copy-on-write then gives the next packet a new one).
-caf::message& shared_packet_message() {
-  thread_local caf::message msg = caf::make_message(packet{});
-  return msg;
+session_state& state_of(caf::io::abstract_broker* owner) {
+  return static_cast<session_broker*>(owner)->state;
 }
 
-// Exceptions thrown by handlers that CAF itself invokes (messages other than
-// packets) end the session the same way as those thrown while dispatching
-// packets: with `session_failed` and the exception's text.
-caf::error exception_to_error(std::exception_ptr& eptr) {
-  try {
-    std::rethrow_exception(eptr);
-  } catch (const std::exception& e) {
-    return caf::make_error(error::session_failed, std::string{e.what()});
-  } catch (...) {
-    return caf::make_error(error::session_failed,
-                           std::string{"unknown exception"});
-  }
-}
+// What the session's scribe hands the session without CAF's dispatch.
+const direct_events session_events{
+    [](caf::io::abstract_broker* owner, const char* data, size_t size) {
+      return state_of(owner).on_direct_data(data, size);
+    },
+    [](caf::io::abstract_broker* owner, size_t, size_t remaining) {
+      state_of(owner).on_transferred(remaining);
+    },
+};
 
 } // namespace
 
@@ -69,6 +64,15 @@ void session_state::init(caf::io::broker* self, caf::io::connection_handle hdl,
         std::chrono::milliseconds(cfg_->options.idle_timeout_ms));
 }
 
+void session_state::attach_worker(caf::actor worker) {
+  broker()->monitor(worker);
+  link_ = std::make_unique<worker_link>(std::move(worker));
+}
+
+const caf::actor* session_state::worker() const {
+  return link_ ? &link_->worker() : nullptr;
+}
+
 caf::behavior session_state::make_behavior(caf::behavior user_handlers) {
   handlers_ = user_handlers;
   return make_session_behavior(*this, std::move(user_handlers));
@@ -84,8 +88,7 @@ bool session_state::on_direct_data(const char* data, size_t size) {
     on_bytes(data, size);
   } catch (...) {
     in_read_ = false;
-    auto eptr = std::current_exception();
-    fail(exception_to_error(eptr));
+    fail(session_failure(std::current_exception()));
   }
   return true;
 }
@@ -112,84 +115,128 @@ void session_state::on_bytes(const char* data, size_t size) {
   }
   in_read_ = true;
   auto err = decoder_.feed(
-      data, size, [this](const char* pkt, size_t n) { dispatch(pkt, n); });
+      data, size, [this](const char* pkt, size_t n) { take_packet(pkt, n); });
   in_read_ = false;
-  if (err)
+  if (err) {
     fail(std::move(err)); // Writes the replies so far, then ends.
+    return;
+  }
+  write_out();
+  update_reading();
+}
+
+void session_state::take_packet(const char* data, size_t size) {
+  if (ending())
+    return;
+  session_stats::bump(stats_->packets_in, 1);
+  if (link_)
+    link_->forward(broker(), data, size);
   else
-    write_out();
+    deliver(data, size);
+}
+
+void session_state::update_reading() {
+  if (ending() || peer_done_)
+    return;
+  bool held = link_ ? link_->holding() : holding();
+  gate_.set_active(!held && !write_backed_up_);
+}
+
+void session_state::input_flow_changed() {
+  // Called from the handlers' side; inside a read, the read's end applies it.
+  if (!in_read_)
+    update_reading();
 }
 
 void session_state::on_closed() {
-  // CAF has just taken the connection from us (the peer closed, reset, or a
-  // write failed), but goes on writing what it holds of our output.
-  release_connection();
   if (ending())
     return;
+  // The first failure of a connection whose scribe we gave our events
+  // (direct_scribe.hpp) leaves the scribe ours: the peer sent its FIN (or
+  // reset), reading has stopped, and the replies to its last packets can
+  // still go out. Any later failure, or one on a scribe without our
+  // events, means the connection is gone.
+  if (peer_done_ || !broker()->valid(connection())) {
+    release_connection();
+    end(caf::exit_reason::normal); // The original's `socket_closed`.
+    return;
+  }
+  peer_done_ = true;
+  // Reading stopped for good: a resume would only meet the FIN again.
+  gate_.set_active(false);
   in_read_ = true;
   auto err = decoder_.finish(
-      [this](const char* data, size_t size) { dispatch(data, size); });
+      [this](const char* pkt, size_t n) { take_packet(pkt, n); });
   in_read_ = false;
-  write_out();
   if (err) {
     fail(std::move(err));
     return;
   }
-  // The original's `socket_closed`: a clean end.
-  end(caf::exit_reason::normal);
-}
-
-void session_state::dispatch(const char* data, size_t size) {
+  write_out();
   if (ending())
     return;
-  session_stats::bump(stats_->packets_in, 1);
-  if (packet_fn_) {
-    // Hold the function: it may replace itself.
-    auto fn = packet_fn_;
-    try {
-      fn(caf::string_view{data, size});
-    } catch (...) {
-      auto eptr = std::current_exception();
-      fail(exception_to_error(eptr));
-    }
-    return;
-  }
-  auto& msg = shared_packet_message();
-  msg.force_unshare();
-  auto& pkt = msg.get_mutable_as<packet>(0);
-  pkt.data.assign(data, size);
-  // Hold the handlers: one of them may call become() and replace them.
-  auto current = handlers_;
-  try {
-    if (!current(msg) && !warned_unhandled_) {
-      warned_unhandled_ = true;
-      log(log_level::warning, cfg_->server_name,
-          "session " + std::to_string(broker()->id()) + " (" + peer_
-              + ") has no handler for pss::packet; packets are dropped");
-    }
-  } catch (...) {
-    auto eptr = std::current_exception();
-    fail(exception_to_error(eptr));
-  }
-  // One large packet must not pin its memory on the I/O thread for good.
-  if (!msg.shared() && pkt.data.capacity() > 64 * 1024)
-    std::string{}.swap(pkt.data);
+  if (link_)
+    link_->end_of_input(broker());
+  else
+    end_of_input();
 }
 
-caf::error session_state::send(caf::string_view payload) {
-  if (ending())
-    return caf::none;
+caf::error session_state::write_frame(caf::string_view payload) {
   auto& out = pending_output();
   auto before = out.size();
   if (auto err
       = append_frame(out, cfg_->packet, payload.data(), payload.size()))
     return err;
-  session_stats::bump(stats_->bytes_out, out.size() - before);
-  session_stats::bump(stats_->packets_out, 1);
+  count_output(out.size() - before, 1);
   // Inside a read, every packet's reply goes out in one write at its end.
   if (!in_read_)
     write_out();
   return caf::none;
+}
+
+void session_state::write_framed(const std::vector<char>& bytes,
+                                 uint32_t packets) {
+  auto& out = pending_output();
+  out.insert(out.end(), bytes.begin(), bytes.end());
+  count_output(bytes.size(), packets);
+  if (!in_read_)
+    write_out();
+}
+
+void session_state::count_output(size_t bytes, uint32_t packets) {
+  session_stats::bump(stats_->bytes_out, bytes);
+  session_stats::bump(stats_->packets_out, packets);
+}
+
+void session_state::on_worker_output(const std::string& bytes,
+                                     uint32_t packets, uint32_t credit,
+                                     uint32_t credit_bytes) {
+  if (ending())
+    return;
+  if (!bytes.empty()) {
+    auto& out = pending_output();
+    out.insert(out.end(), bytes.begin(), bytes.end());
+    count_output(bytes.size(), packets);
+    write_out();
+    if (ending())
+      return;
+  }
+  if (credit > 0)
+    link_->returned(broker(), credit, credit_bytes);
+  update_reading();
+}
+
+void session_state::on_worker_down(const caf::down_msg& msg) {
+  if (ending())
+    return;
+  // The worker's output came before its end (messages between two actors
+  // keep their order). A clean end is the session closing.
+  if (is_clean_exit(msg.reason)) {
+    write_out();
+    end(caf::exit_reason::normal);
+  } else {
+    fail(msg.reason);
+  }
 }
 
 size_t session_state::write_limit() const {
@@ -237,17 +284,21 @@ void session_state::check_backlog() {
                         std::to_string(queued) + " bytes queued for " + peer_));
     return;
   }
-  if (queued > cfg_->options.write_high_water && gate_.active())
-    gate_.set_active(false);
+  if (queued > cfg_->options.write_high_water && !write_backed_up_) {
+    write_backed_up_ = true;
+    update_reading();
+  }
 }
 
-void session_state::on_transferred(const caf::io::data_transferred_msg& msg) {
-  if (msg.remaining == 0) {
+void session_state::on_transferred(size_t remaining) {
+  if (remaining == 0) {
     caf_writing_ = false;
     broker()->ack_writes(connection(), false);
   }
-  if (!gate_.active() && msg.remaining <= cfg_->options.write_high_water / 2)
-    gate_.set_active(true);
+  if (write_backed_up_ && remaining <= cfg_->options.write_high_water / 2) {
+    write_backed_up_ = false;
+    update_reading();
+  }
 }
 
 std::vector<char>& session_state::pending_output() {
@@ -279,11 +330,13 @@ void session_state::on_idle_check() {
   schedule_idle_check(timeout - idle);
 }
 
-void session_state::close() {
-  if (ending())
-    return;
+void session_state::finish_session() {
   write_out();
   end(caf::exit_reason::normal);
+}
+
+bool session_state::ending() const {
+  return gate_.quitting();
 }
 
 void session_state::end(caf::error reason) {
@@ -320,6 +373,10 @@ void session_state::fail(caf::error reason) {
 session_state::~session_state() {
   if (broker() == nullptr)
     return;
+  // The worker ends with its session (a worker blocked in a call ends when
+  // the call returns).
+  if (link_)
+    caf::anon_send_exit(link_->worker(), caf::exit_reason::user_shutdown);
   // The state dies before CAF closes the broker's connections: a scribe
   // still attached is ours, and its socket the connection's.
   if (broker()->valid(connection()))
@@ -344,20 +401,28 @@ void session_state::release_connection() {
                  std::chrono::milliseconds(cfg_->options.linger_ms));
 }
 
-void session_state::on_packet(std::function<void(caf::string_view)> fn) {
-  packet_fn_ = std::move(fn);
-}
-
 void session_state::become(caf::behavior handlers) {
   broker()->become(make_behavior(std::move(handlers)));
+}
+
+run_mode session_state::runs_on() const {
+  return cfg_->options.runs_on;
 }
 
 caf::actor session_state::handle() const {
   return caf::actor_cast<caf::actor>(broker());
 }
 
-caf::io::broker* session_state::self() {
+caf::scheduled_actor* session_state::self() {
   return broker();
+}
+
+caf::io::broker* session_state::io_self() {
+  return broker();
+}
+
+caf::event_based_actor* session_state::worker_self() {
+  return nullptr;
 }
 
 const caf::actor& session_state::server() const {
@@ -376,43 +441,73 @@ packet_type session_state::framing() const {
   return cfg_->packet;
 }
 
+namespace {
+
+// The behavior of a session whose session function failed: settle messages
+// must still reach the gate before the session ends.
+caf::behavior failed_session(session_broker* self) {
+  return {
+      [self](settle_atom) { self->state.on_settled(); },
+      [self](const caf::io::connection_closed_msg&) {
+        self->state.on_closed();
+      },
+  };
+}
+
+} // namespace
+
 caf::behavior start_child(session_broker* self, caf::io::connection_handle hdl,
                           std::shared_ptr<const session_config> cfg,
                           std::string peer,
                           std::shared_ptr<session_stats> stats) {
   self->set_exception_handler(
       [](caf::scheduled_actor*, std::exception_ptr& eptr) {
-        return exception_to_error(eptr);
+        return session_failure(eptr);
       });
   self->set_exit_handler([self](caf::exit_msg& msg) {
     self->state.on_exit_request(std::move(msg.reason));
   });
   self->compact_connection_table();
   auto& st = self->state;
+  auto mode = cfg->options.runs_on;
   auto fun = cfg->fun;
-  st.init(self, hdl, std::move(cfg), std::move(peer), std::move(stats));
-  caf::behavior user_handlers;
-  try {
-    user_handlers = fun(st);
-  } catch (...) {
-    auto eptr = std::current_exception();
-    st.fail(exception_to_error(eptr));
-    // Settle messages must still reach the gate before the session ends.
-    return {
-        [self](settle_atom) { self->state.on_settled(); },
-        [self](const caf::io::connection_closed_msg&) {
-          self->state.on_closed();
-        },
-    };
+  st.init(self, hdl, cfg, peer, std::move(stats));
+  caf::behavior bhvr;
+  if (mode == run_mode::io) {
+    caf::behavior user_handlers;
+    try {
+      user_handlers = fun(st);
+    } catch (...) {
+      st.fail(session_failure(std::current_exception()));
+      return failed_session(self);
+    }
+    bhvr = st.make_behavior(std::move(user_handlers));
+  } else {
+    // The session function runs on the worker, in its first turn.
+    auto broker = caf::actor_cast<caf::actor>(self);
+    caf::actor worker
+        = mode == run_mode::thread
+              ? self->spawn<caf::detached>(session_worker, broker, cfg, peer)
+              : self->spawn(session_worker, broker, cfg, peer);
+    st.attach_worker(worker);
+    self->set_down_handler([self](caf::down_msg& msg) {
+      auto& st = self->state;
+      if (st.worker() != nullptr && msg.source == *st.worker())
+        st.on_worker_down(msg);
+    });
+    // Messages for the session that pss does not handle go to the worker,
+    // whose handlers are the session's.
+    self->set_default_handler(
+        [worker](caf::scheduled_actor* ptr,
+                 caf::message_view& x) -> caf::result<caf::message> {
+          auto rp = ptr->make_response_promise();
+          rp.delegate(worker, x.move_content_to_message());
+          return rp;
+        });
+    bhvr = st.make_behavior(caf::behavior{});
   }
-  auto bhvr = st.make_behavior(std::move(user_handlers));
   // From now on reads skip CAF's message dispatch (see direct_scribe.hpp).
-  set_direct_reader(
-      self, hdl,
-      [](caf::io::abstract_broker* owner, const char* data, size_t size) {
-        return static_cast<session_broker*>(owner)->state.on_direct_data(data,
-                                                                         size);
-      });
+  set_direct_events(self, hdl, &session_events);
   return bhvr;
 }
 

@@ -14,63 +14,26 @@
 #include "pss/options.hpp"
 #include "pss/session.hpp"
 #include "servant_gate.hpp"
+#include "session/session_config.hpp"
+#include "session/session_core.hpp"
+#include "session/worker_link.hpp"
 
 namespace pss {
 
-/// What every session of one server shares; made once by the server.
-struct session_config {
-  /// The server's registered name, for `session::server_name` and logs.
-  std::string server_name;
-  /// The server's actor.
-  caf::actor server;
-  /// The framing of every packet.
-  packet_type packet = packet_type::raw;
-  /// The largest packet accepted.
-  size_t packet_limit = 0;
-  /// Session tuning.
-  session_options options;
-  /// The user's session function.
-  session_function fun;
-};
-
-/// Live counters of one session: written only by the session, read by its
-/// server for `server_children` (relaxed atomics: a snapshot, not a fence).
-struct session_stats {
-  /// The counters at one moment, as plain numbers.
-  struct snapshot {
-    uint64_t bytes_in = 0;
-    uint64_t bytes_out = 0;
-    uint64_t packets_in = 0;
-    uint64_t packets_out = 0;
-  };
-
-  snapshot read() const {
-    return {bytes_in.load(std::memory_order_relaxed),
-            bytes_out.load(std::memory_order_relaxed),
-            packets_in.load(std::memory_order_relaxed),
-            packets_out.load(std::memory_order_relaxed)};
-  }
-
-  std::atomic<uint64_t> bytes_in{0};
-  std::atomic<uint64_t> bytes_out{0};
-  std::atomic<uint64_t> packets_in{0};
-  std::atomic<uint64_t> packets_out{0};
-
-  /// Adds `n` to a counter that only one thread writes (no locked add).
-  static void bump(std::atomic<uint64_t>& counter, uint64_t n) {
-    counter.store(counter.load(std::memory_order_relaxed) + n,
-                  std::memory_order_relaxed);
-  }
-};
-
-/// The state of a session actor, and the `pss::session` its handlers see.
-class session_state : public session {
+/// The state of a session's broker, the actor that owns its connection:
+/// reading, framing, writing, the idle timeout and the lingering close, in
+/// every mode. In mode `io` it also runs the session's handlers (it is the
+/// `pss::session` they see); in `pool` and `thread` it passes packets to
+/// the session's worker actor and writes what the worker sends back
+/// (worker_link.hpp).
+class session_state : public session_core {
 public:
   using clock = std::chrono::steady_clock;
 
   /// The session's end, whatever ended it (CAF destroys the state when the
-  /// broker terminates): hands a connection that still has output queued in
-  /// CAF to a linger watch, and empties the mailbox (see broker_cleanup).
+  /// broker terminates): stops the worker, hands a connection that still
+  /// has output queued in CAF to a linger watch, and empties the mailbox
+  /// (see broker_cleanup).
   ~session_state() override;
 
   /// Binds the state to its broker and connection (called by start_child).
@@ -78,18 +41,22 @@ public:
             std::shared_ptr<const session_config> cfg, std::string peer,
             std::shared_ptr<session_stats> stats);
 
-  /// Handles bytes from the peer: decode, dispatch, one flush per read.
+  /// Hands the session to a worker actor (modes `pool` and `thread`).
+  void attach_worker(caf::actor worker);
+
+  /// Handles bytes from the peer that CAF dispatched as a message.
   void on_data(const caf::io::new_data_msg& msg);
 
   /// Handles bytes from the peer that the session's scribe hands over
   /// without a message (direct_scribe.hpp); false declines them.
   bool on_direct_data(const char* data, size_t size);
 
-  /// Handles the peer closing the connection.
+  /// Handles CAF's report that the connection failed: first the peer's
+  /// FIN (the scribe stays ours for writing), later a connection gone.
   void on_closed();
 
   /// Handles the write progress reported while output is backed up.
-  void on_transferred(const caf::io::data_transferred_msg& msg);
+  void on_transferred(size_t remaining);
 
   /// Handles the idle-timeout check.
   void on_idle_check();
@@ -102,15 +69,25 @@ public:
     gate_.on_settled();
   }
 
+  /// Handles output and returned credit from the worker.
+  void on_worker_output(const std::string& bytes, uint32_t packets,
+                        uint32_t credit, uint32_t credit_bytes);
+
+  /// Handles the worker's end: the session's end.
+  void on_worker_down(const caf::down_msg& msg);
+
+  /// The worker, if the session has one (modes `pool` and `thread`).
+  const caf::actor* worker() const;
+
   // -- pss::session -----------------------------------------------------------
 
-  caf::error send(caf::string_view payload) override;
-  void close() override;
   void fail(caf::error reason) override;
   void become(caf::behavior handlers) override;
-  void on_packet(std::function<void(caf::string_view)> fn) override;
+  run_mode runs_on() const override;
   caf::actor handle() const override;
-  caf::io::broker* self() override;
+  caf::scheduled_actor* self() override;
+  caf::io::broker* io_self() override;
+  caf::event_based_actor* worker_self() override;
   const caf::actor& server() const override;
   const std::string& server_name() const override;
   const std::string& peer() const override;
@@ -119,13 +96,24 @@ public:
   /// Wraps the session's handlers with pss's own (I/O, control messages).
   caf::behavior make_behavior(caf::behavior user_handlers);
 
+protected:
+  // -- session_core -----------------------------------------------------------
+
+  caf::error write_frame(caf::string_view payload) override;
+  void write_framed(const std::vector<char>& bytes, uint32_t packets) override;
+  void finish_session() override;
+  bool ending() const override;
+  void input_flow_changed() override;
+
 private:
   void on_bytes(const char* data, size_t size);
-  void dispatch(const char* data, size_t size);
+  void take_packet(const char* data, size_t size);
+  void update_reading();
   void write_out();
   void check_backlog();
   static std::vector<char>& pending_output();
   static void release_pending_output();
+  void count_output(size_t bytes, uint32_t packets);
   void schedule_idle_check(clock::duration after);
   size_t write_limit() const;
   void end(caf::error reason);
@@ -138,20 +126,17 @@ private:
   caf::io::connection_handle connection() const {
     return gate_.handle();
   }
-  /// Whether the session has ended (the gate ends the broker).
-  bool ending() const {
-    return gate_.quitting();
-  }
 
-  /// Pauses reading while the peer does not take our output; ends us. Also
-  /// holds the broker and its connection.
+  /// Pauses reading while the peer does not take our output or the
+  /// session holds its input; ends us. Also holds the broker and its
+  /// connection.
   servant_gate<caf::io::connection_handle> gate_;
   std::shared_ptr<const session_config> cfg_;
   std::shared_ptr<session_stats> stats_;
   frame_decoder decoder_{packet_type::raw, 1};
   std::string peer_;
-  caf::behavior handlers_;
-  std::function<void(caf::string_view)> packet_fn_;
+  /// The worker's end of the session (modes `pool` and `thread` only).
+  std::unique_ptr<worker_link> link_;
   clock::time_point last_read_;
   /// Largest read a session grows to under load.
   static constexpr uint32_t max_read_size = 64 * 1024;
@@ -161,9 +146,12 @@ private:
   /// CAF holds output of ours that the socket did not take yet: later
   /// output must queue behind it.
   bool caf_writing_ = false;
+  /// More output is queued than the high-water mark: reading waits.
+  bool write_backed_up_ = false;
+  /// The peer sent its FIN: nothing more to read, writing goes on.
+  bool peer_done_ = false;
   /// The connection went to a linger watch, or was reset.
   bool released_ = false;
-  bool warned_unhandled_ = false;
 };
 
 /// A session actor: a broker that owns one connection.

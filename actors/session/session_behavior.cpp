@@ -1,4 +1,4 @@
-#include "session_behavior.hpp"
+#include "session/session_behavior.hpp"
 
 #include <caf/detail/behavior_impl.hpp>
 #include <caf/io/system_messages.hpp>
@@ -7,7 +7,7 @@
 #include <caf/unit.hpp>
 
 #include "pss/atoms.hpp"
-#include "session_broker.hpp"
+#include "session/session_broker.hpp"
 
 namespace pss {
 
@@ -49,10 +49,22 @@ private:
     // Most frequent first: every read of the peer's bytes.
     if (xs.match_elements<new_data_msg>()) {
       st_.on_data(xs.get_as<new_data_msg>(0));
+    } else if (xs.match_elements<caf::atom_value, std::string, uint32_t,
+                                  uint32_t, uint32_t>()
+               && xs.get_as<caf::atom_value>(0) == output_atom::value) {
+      st_.on_worker_output(xs.get_as<std::string>(1), xs.get_as<uint32_t>(2),
+                           xs.get_as<uint32_t>(3), xs.get_as<uint32_t>(4));
     } else if (xs.match_elements<data_transferred_msg>()) {
-      st_.on_transferred(xs.get_as<data_transferred_msg>(0));
+      st_.on_transferred(xs.get_as<data_transferred_msg>(0).remaining);
     } else if (xs.match_elements<connection_closed_msg>()) {
       st_.on_closed();
+    } else if (st_.worker() != nullptr
+               && (is_atom(xs, close_atom::value)
+                   || (xs.match_elements<caf::atom_value, std::string>()
+                       && xs.get_as<caf::atom_value>(0) == send_atom::value))) {
+      // The worker runs the session: its output and its end are ordered
+      // there (reply slots, held packets).
+      return false;
     } else if (xs.match_elements<caf::atom_value, std::string>()
                && xs.get_as<caf::atom_value>(0) == send_atom::value) {
       if (auto err = st_.send(xs.get_as<std::string>(1))) {
@@ -61,6 +73,8 @@ private:
       }
     } else if (is_atom(xs, settle_atom::value)) {
       st_.on_settled();
+    } else if (is_atom(xs, release_atom::value)) {
+      st_.on_release();
     } else if (is_atom(xs, idle_atom::value)) {
       st_.on_idle_check();
     } else if (is_atom(xs, close_atom::value)) {

@@ -7,7 +7,8 @@ namespace pss {
 class session_state;
 
 /// The behavior of a session: pss's own handlers first (I/O events, the
-/// idle check, `send_atom`, `close_atom`, settle messages), then the
+/// idle check, `send_atom`, `close_atom`, settle and release messages,
+/// the worker's output), then the
 /// session's `user` handlers, whose results and timeout CAF handles as
 /// usual.
 ///

@@ -1,0 +1,218 @@
+#include "session/session_worker.hpp"
+
+#include <caf/detail/behavior_impl.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/make_counted.hpp>
+#include <caf/type_erased_tuple.hpp>
+#include <caf/unit.hpp>
+
+#include "pss/atoms.hpp"
+#include "session/session_failure.hpp"
+
+namespace pss {
+
+namespace {
+
+bool is_atom(const caf::type_erased_tuple& xs, caf::atom_value what) {
+  return xs.match_elements<caf::atom_value>()
+         && xs.get_as<caf::atom_value>(0) == what;
+}
+
+bool is_atom_and_string(const caf::type_erased_tuple& xs,
+                        caf::atom_value what) {
+  return xs.match_elements<caf::atom_value, std::string>()
+         && xs.get_as<caf::atom_value>(0) == what;
+}
+
+/// The worker's behavior: packets from the broker and pss's messages
+/// first, then the session's handlers; output is flushed after each.
+class worker_behavior final : public caf::detail::behavior_impl {
+public:
+  using behavior_impl::invoke;
+
+  worker_behavior(worker_state& st, caf::behavior user)
+      : behavior_impl(user ? user.timeout() : caf::duration{}), st_(st),
+        user_(std::move(user)) {
+    // nop
+  }
+
+  caf::match_case::result invoke(caf::detail::invoke_result_visitor& f,
+                                 caf::type_erased_tuple& xs) override {
+    return st_.in_handler([&] {
+      if (invoke_own(f, xs))
+        return caf::match_case::match;
+      return user_(f, xs);
+    });
+  }
+
+  void handle_timeout() override {
+    if (user_)
+      st_.in_handler([&] { user_.handle_timeout(); });
+  }
+
+private:
+  bool invoke_own(caf::detail::invoke_result_visitor& f,
+                  caf::type_erased_tuple& xs) {
+    if (is_atom_and_string(xs, input_atom::value)) {
+      auto& data = xs.get_as<std::string>(1);
+      st_.deliver(data.data(), data.size());
+    } else if (is_atom(xs, eof_atom::value)) {
+      st_.end_of_input();
+    } else if (is_atom(xs, release_atom::value)) {
+      st_.on_release();
+    } else if (is_atom_and_string(xs, send_atom::value)) {
+      if (auto err = st_.send(xs.get_as<std::string>(1))) {
+        f(err);
+        return true;
+      }
+    } else if (is_atom(xs, close_atom::value)) {
+      st_.close();
+    } else {
+      return false;
+    }
+    f(caf::unit);
+    return true;
+  }
+
+  worker_state& st_;
+  caf::behavior user_;
+};
+
+} // namespace
+
+void worker_state::init(caf::event_based_actor* self, caf::actor broker,
+                        std::shared_ptr<const session_config> cfg,
+                        std::string peer) {
+  self_ = self;
+  broker_ = std::move(broker);
+  cfg_ = std::move(cfg);
+  peer_ = std::move(peer);
+}
+
+caf::behavior worker_state::make_behavior(caf::behavior user_handlers) {
+  handlers_ = user_handlers;
+  caf::behavior result;
+  result.assign(caf::behavior::impl_ptr{
+      caf::make_counted<worker_behavior>(*this, std::move(user_handlers))});
+  return result;
+}
+
+void worker_state::flush() {
+  if (out_.empty() && credit_ == 0)
+    return;
+  self_->send(broker_, output_atom::value, std::string{out_.begin(), out_.end()},
+              out_packets_, credit_, credit_bytes_);
+  out_.clear();
+  // A burst must not pin its memory in an idle session.
+  if (out_.capacity() > 64 * 1024)
+    std::vector<char>{}.swap(out_);
+  out_packets_ = 0;
+  credit_ = 0;
+  credit_bytes_ = 0;
+}
+
+caf::error worker_state::write_frame(caf::string_view payload) {
+  if (auto err
+      = append_frame(out_, cfg_->packet, payload.data(), payload.size()))
+    return err;
+  ++out_packets_;
+  if (!in_handler_)
+    flush();
+  return caf::none;
+}
+
+void worker_state::write_framed(const std::vector<char>& bytes,
+                                uint32_t packets) {
+  out_.insert(out_.end(), bytes.begin(), bytes.end());
+  out_packets_ += packets;
+  if (!in_handler_)
+    flush();
+}
+
+void worker_state::consumed(size_t size) {
+  ++credit_;
+  credit_bytes_ += static_cast<uint32_t>(size);
+}
+
+void worker_state::quit(caf::error reason) {
+  if (quitting_)
+    return;
+  quitting_ = true;
+  // The broker writes this output before it sees our end.
+  flush();
+  self_->quit(std::move(reason));
+}
+
+void worker_state::finish_session() {
+  quit(caf::exit_reason::normal);
+}
+
+void worker_state::fail(caf::error reason) {
+  quit(std::move(reason));
+}
+
+bool worker_state::ending() const {
+  return quitting_;
+}
+
+void worker_state::become(caf::behavior handlers) {
+  self_->become(make_behavior(std::move(handlers)));
+}
+
+run_mode worker_state::runs_on() const {
+  return cfg_->options.runs_on;
+}
+
+caf::actor worker_state::handle() const {
+  return caf::actor_cast<caf::actor>(self_);
+}
+
+caf::scheduled_actor* worker_state::self() {
+  return self_;
+}
+
+caf::io::broker* worker_state::io_self() {
+  return nullptr;
+}
+
+caf::event_based_actor* worker_state::worker_self() {
+  return self_;
+}
+
+const caf::actor& worker_state::server() const {
+  return cfg_->server;
+}
+
+const std::string& worker_state::server_name() const {
+  return cfg_->server_name;
+}
+
+const std::string& worker_state::peer() const {
+  return peer_;
+}
+
+packet_type worker_state::framing() const {
+  return cfg_->packet;
+}
+
+caf::behavior session_worker(session_worker_actor* self, caf::actor broker,
+                             std::shared_ptr<const session_config> cfg,
+                             std::string peer) {
+  self->set_exception_handler(
+      [](caf::scheduled_actor*, std::exception_ptr& eptr) {
+        return session_failure(eptr);
+      });
+  auto& st = self->state;
+  auto fun = cfg->fun;
+  st.init(self, std::move(broker), std::move(cfg), std::move(peer));
+  caf::behavior user_handlers;
+  try {
+    user_handlers = st.in_handler([&] { return fun(st); });
+  } catch (...) {
+    st.fail(session_failure(std::current_exception()));
+    return {};
+  }
+  return st.make_behavior(std::move(user_handlers));
+}
+
+} // namespace pss
