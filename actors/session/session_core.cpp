@@ -88,6 +88,14 @@ void session_core::deliver(const char* data, size_t size) {
   }
   dispatch(data, size);
   consumed(size);
+  after_dispatch();
+}
+
+void session_core::after_dispatch() {
+  // A handler that started an await: input is held until the response
+  // came, and the release message (which CAF delivers after it) resumes.
+  if (awaiting())
+    post_release();
   maybe_finish();
 }
 
@@ -122,7 +130,7 @@ void session_core::on_release() {
   if (closing_)
     drop_held();
   input_flow_changed();
-  maybe_finish();
+  after_dispatch();
 }
 
 void session_core::end_of_input() {
@@ -138,15 +146,11 @@ void session_core::maybe_finish() {
       = closing_ || (input_ended_ && (!flow_ || flow_->held.empty()));
   if (!input_done)
     return;
-  // Reserved replies still to come: each fill checks again.
-  if (flow_ && flow_->order.holds_back())
+  // Reserved replies still to come: each fill checks again. An awaited
+  // response still to come: the release message, which CAF delivers after
+  // it, checks again.
+  if ((flow_ && flow_->order.holds_back()) || awaiting())
     return;
-  // An awaited response still to come: the release message, which CAF
-  // delivers after it, checks again.
-  if (awaiting()) {
-    post_release();
-    return;
-  }
   finished_ = true;
   finish_session();
 }

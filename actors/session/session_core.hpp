@@ -101,6 +101,7 @@ private:
   flow_state& flow();
   void hold(const char* data, size_t size);
   void post_release();
+  void after_dispatch();
   void maybe_finish();
   void send_ready_replies();
   void drop_held();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <tuple>
@@ -153,10 +154,11 @@ public:
   /// A request to `dest` from the session's actor, answered within
   /// `timeout` (else the error handler gets `caf::sec::request_timeout`):
   /// finish it with `.then(...)` or `.await(...)`, as in CAF.
-  template <class Dest, class... Ts>
+  template <class Dest, class Rep, class Period, class... Ts>
   session_request<Dest, std::decay_t<Ts>...>
-  request(Dest dest, caf::duration timeout, Ts&&... xs) {
-    return {*this, std::move(dest), timeout,
+  request(Dest dest, std::chrono::duration<Rep, Period> timeout,
+          Ts&&... xs) {
+    return {*this, std::move(dest), caf::duration{timeout},
             std::make_tuple(std::forward<Ts>(xs)...)};
   }
 

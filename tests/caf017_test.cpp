@@ -1,0 +1,68 @@
+// What pss reads of CAF 0.17's internals (actors/caf017/): these tests fail
+// if another CAF version changes what pss relies on.
+
+#include <chrono>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <catch2/catch.hpp>
+
+#include "caf017/awaits_response.hpp"
+#include "deadline.hpp"
+#include "test_node.hpp"
+
+using namespace pss;
+using namespace pss::test;
+
+namespace {
+
+using ask_atom = caf::atom_constant<caf::atom("t_ask")>;
+using probe_atom = caf::atom_constant<caf::atom("t_probe")>;
+using answer_atom = caf::atom_constant<caf::atom("t_answer")>;
+
+struct prober_state {
+  // What awaits_response said before, during and after the await.
+  std::vector<bool> seen;
+  caf::response_promise reply;
+};
+
+// Awaits an answer from `peer`, noting what awaits_response says around it.
+caf::behavior prober(caf::stateful_actor<prober_state>* self,
+                     caf::actor peer) {
+  return {
+      [self, peer](probe_atom) {
+        auto& st = self->state;
+        st.reply = self->make_response_promise();
+        st.seen.push_back(caf017::awaits_response(self));
+        self->request(peer, std::chrono::seconds(10), ask_atom::value)
+            .await([self](answer_atom) {
+              auto& st = self->state;
+              st.seen.push_back(caf017::awaits_response(self));
+              st.reply.deliver(st.seen);
+            });
+        st.seen.push_back(caf017::awaits_response(self));
+      },
+  };
+}
+
+} // namespace
+
+TEST_CASE("awaits_response tells whether an actor awaits a response") {
+  test_node node;
+  auto answerer = node.sys.spawn([]() -> caf::behavior {
+    return {[](ask_atom) { return answer_atom::value; }};
+  });
+  auto probe = node.sys.spawn(prober, answerer);
+  caf::scoped_actor self{node.sys};
+  std::vector<bool> seen;
+  self->request(probe, std::chrono::seconds(10), probe_atom::value)
+      .receive([&](std::vector<bool>& xs) { seen = xs; },
+               [&](caf::error& err) { FAIL(node.sys.render(err)); });
+  // Before the request, right after await() registered it, and inside the
+  // response handler (CAF drops the awaited response before calling it).
+  CHECK(seen == std::vector<bool>{false, true, false});
+  self->send_exit(probe, caf::exit_reason::user_shutdown);
+  self->send_exit(answerer, caf::exit_reason::user_shutdown);
+}
