@@ -118,12 +118,13 @@ caf::message direct_scribe::detach_message() {
 
 bool direct_doorman::new_connection() {
   // As doorman_impl::new_connection, with the default multiplexer's
-  // new_scribe (keepalive on, then the scribe) replaced by ours.
+  // new_scribe replaced by ours. CAF's also turns keepalive on for every
+  // connection; pss's servers set it (or not) once on the listening
+  // socket, which connections inherit.
   if (detached())
     return false;
   auto& mpx = acceptor_.backend();
   auto fd = acceptor_.accepted_socket();
-  caf::io::network::keepalive(fd, true);
   auto ptr = caf::make_counted<direct_scribe>(mpx, fd);
   auto hdl = ptr->hdl();
   parent()->add_scribe(std::move(ptr));

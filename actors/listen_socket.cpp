@@ -105,7 +105,31 @@ size_t accept_queue_length(int fd) {
   return info.tcpi_unacked;
 }
 
-void tune_connection(int fd, bool nodelay, bool keepalive) {
+void disable_nodelay(int fd) {
+  int off = 0;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &off, sizeof(off));
+}
+
+std::string peer_of(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    return {};
+  char text[INET6_ADDRSTRLEN] = {};
+  uint16_t port = 0;
+  if (addr.ss_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+    port = ntohs(in6->sin6_port);
+  } else {
+    auto* in4 = reinterpret_cast<sockaddr_in*>(&addr);
+    ::inet_ntop(AF_INET, &in4->sin_addr, text, sizeof(text));
+    port = ntohs(in4->sin_port);
+  }
+  return std::string{text} + ":" + std::to_string(port);
+}
+
+void tune_listener(int fd, bool nodelay, bool keepalive) {
   int nodelay_flag = nodelay ? 1 : 0;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay_flag,
                sizeof(nodelay_flag));

@@ -33,8 +33,17 @@ void close_listen_socket(listen_socket& sock);
 /// Connections waiting in the listen queue of `fd` (0 if unknown).
 size_t accept_queue_length(int fd);
 
-/// Sets TCP_NODELAY and SO_KEEPALIVE on a connected socket; failures are
-/// harmless (the session simply runs without them) and ignored.
-void tune_connection(int fd, bool nodelay, bool keepalive);
+/// Sets TCP_NODELAY and SO_KEEPALIVE on a listening socket: Linux hands
+/// both on to every connection it accepts, which saves two system calls
+/// per connection. Failures are harmless (sessions simply run without
+/// them) and ignored.
+void tune_listener(int fd, bool nodelay, bool keepalive);
+
+/// Turns TCP_NODELAY off on a connected socket.
+void disable_nodelay(int fd);
+
+/// The peer of a connected socket as `ip:port` (one system call; empty if
+/// the socket has no peer any more).
+std::string peer_of(int fd);
 
 } // namespace pss

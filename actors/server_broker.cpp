@@ -49,10 +49,12 @@ void watch_accepting(server_broker* self) {
 void start_session(server_broker* self, caf::io::connection_handle hdl) {
   auto& st = self->state;
   // In CAF's default multiplexer a connection handle's id is its socket.
-  tune_connection(static_cast<int>(hdl.id()), st.config->options.nodelay,
-                  st.config->options.keepalive);
-  auto peer
-      = self->remote_addr(hdl) + ":" + std::to_string(self->remote_port(hdl));
+  auto fd = static_cast<int>(hdl.id());
+  // CAF turns TCP_NODELAY on for every socket it reads; the rare server
+  // that wants Nagle's algorithm turns it off again.
+  if (!st.config->options.nodelay)
+    disable_nodelay(fd);
+  auto peer = peer_of(fd);
   auto stats = std::make_shared<session_stats>();
   // Starts reading now, in the accept's I/O-loop turn, not in the session's
   // first turn: CAF 0.17 cancels a socket registration that is undone in
@@ -66,7 +68,6 @@ void start_session(server_broker* self, caf::io::connection_handle hdl) {
   // left: stop accepting before none are, so that the node's control
   // endpoint (CAF's own listener, which spins when it cannot accept) and
   // the sessions still have some.
-  auto fd = static_cast<int>(hdl.id());
   if (fd < st.descriptor_limit - descriptor_reserve) {
     st.reserve_warned = false;
   } else {
@@ -166,6 +167,8 @@ caf::behavior cold_start(server_broker* self, cold_start_args args) {
   st.started = std::chrono::steady_clock::now();
   st.descriptor_limit = descriptor_limit();
   st.parent = std::move(args.parent);
+  // Accepted connections inherit these from the listening socket.
+  tune_listener(args.listen_fd, args.options.nodelay, args.options.keepalive);
   st.doorman = add_direct_doorman(self, args.listen_fd);
   st.gate.init(self, st.doorman, true);
   publish_counts(st);
