@@ -3,6 +3,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/settings.hpp>
 
+#include "caf017/scheduler.hpp"
 #include "pss/errors.hpp"
 #include "type_ids.hpp"
 
@@ -31,6 +32,10 @@ void configure(caf::actor_system_config& cfg) {
   // comes back for whatever is left.
   if (caf::get_if(&cfg.content, "middleman.max-consecutive-reads") == nullptr)
     cfg.set("middleman.max-consecutive-reads", 1);
+  // CAF's scheduler with a clock that spares sessions CAF's cancel of
+  // timeouts they never set (caf017/scheduler.hpp). A scheduler module a
+  // user adds after this call replaces it.
+  cfg.module_factories.push_back(caf017::make_scheduler);
   cfg.add_message_types<caf::id_block::pss>();
   cfg.add_error_category(error_category, render_error);
 }

@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "caf017/awaits_response.hpp"
+#include "caf017/scheduler.hpp"
 #include "deadline.hpp"
 #include "test_node.hpp"
 
@@ -65,4 +66,25 @@ TEST_CASE("awaits_response tells whether an actor awaits a response") {
   CHECK(seen == std::vector<bool>{false, true, false});
   self->send_exit(probe, caf::exit_reason::user_shutdown);
   self->send_exit(answerer, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("a pss actor system's clock is the tracking clock and still times "
+          "out requests") {
+  test_node node;
+  REQUIRE(dynamic_cast<caf017::tracking_clock*>(&node.sys.clock()) != nullptr);
+  // A request timeout set through the tracking clock fires as CAF's.
+  auto silent = node.sys.spawn([]() -> caf::behavior {
+    return {[](ask_atom) -> caf::result<answer_atom> {
+      return caf::delegated<answer_atom>{};
+    }};
+  });
+  caf::scoped_actor self{node.sys};
+  bool timed_out = false;
+  self->request(silent, std::chrono::milliseconds(50), ask_atom::value)
+      .receive([](answer_atom) {},
+               [&](caf::error& err) {
+                 timed_out = err == caf::sec::request_timeout;
+               });
+  CHECK(timed_out);
+  self->send_exit(silent, caf::exit_reason::user_shutdown);
 }

@@ -13,6 +13,7 @@
 #include "frame_decoder.hpp"
 #include "pss/options.hpp"
 #include "pss/session.hpp"
+#include "caf017/scheduler.hpp"
 #include "servant_gate.hpp"
 #include "session/session_config.hpp"
 #include "session/session_core.hpp"
@@ -155,7 +156,8 @@ private:
 };
 
 /// A session actor: a broker that owns one connection.
-class session_broker : public caf::io::stateful_broker<session_state> {
+class session_broker : public caf::io::stateful_broker<session_state>,
+                       public caf017::timeout_tracked {
 public:
   using super = caf::io::stateful_broker<session_state>;
   using super::super;

@@ -9,6 +9,7 @@
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "caf017/scheduler.hpp"
 #include "session/session_config.hpp"
 #include "session/session_core.hpp"
 
@@ -93,7 +94,12 @@ private:
 };
 
 /// The worker actor of a session in mode `pool` or `thread`.
-using session_worker_actor = caf::stateful_actor<worker_state>;
+class session_worker_actor : public caf::stateful_actor<worker_state>,
+                             public caf017::timeout_tracked {
+public:
+  using super = caf::stateful_actor<worker_state>;
+  using super::super;
+};
 
 /// Starts a session's worker: runs the session function, then its handlers.
 caf::behavior session_worker(session_worker_actor* self, caf::actor broker,
