@@ -121,7 +121,7 @@ caf::optional<int> parse_options(int argc, char** argv, kv_options& opts) {
 int serve(caf::actor_system& sys, const kv_options& opts,
           const sigset_t& signals) {
   // One store for every session; it lives as long as the program.
-  auto store = sys.spawn(kv::store);
+  auto store = sys.spawn<kv::store>();
   auto reg = pss::spawn_registry(sys);
   auto stop = [&] {
     stopping = true;
