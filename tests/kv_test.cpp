@@ -443,7 +443,7 @@ TEST_CASE("pss-kv answers other clients at once while four run SLOW") {
         return false;
     return true;
   };
-  std::chrono::nanoseconds worst{0};
+  std::vector<std::chrono::nanoseconds> latencies;
   int gets_while_all_compute = 0;
   auto until = clock_type::now() + default_deadline;
   while (!all_answered() && clock_type::now() < until) {
@@ -455,15 +455,27 @@ TEST_CASE("pss-kv answers other clients at once while four run SLOW") {
     }
     auto start = clock_type::now();
     REQUIRE(ask(probe, "GET p") == "VALUE 1");
-    worst = std::max(worst, clock_type::now() - start);
+    latencies.push_back(clock_type::now() - start);
     if (none_answered && !readable(slow_clients[0]))
       ++gets_while_all_compute;
   }
   CHECK(all_answered());
   CHECK(gets_while_all_compute > 0);
   CAPTURE(gets_while_all_compute);
-  CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(worst).count()
-        < 100);
+  // Measured on 2 idle cores: p99 3-6 ms, worst 5-25 ms. A thread shared
+  // with a SLOW (the I/O thread, a scheduler thread) would hold some GET for
+  // most of 500 ms. The bounds leave room for a loaded CI machine (a build
+  // beside it made the worst 134 ms once in ten runs).
+  REQUIRE(!latencies.empty());
+  std::sort(latencies.begin(), latencies.end());
+  auto ms = [](std::chrono::nanoseconds x) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(x).count();
+  };
+  auto p99 = ms(latencies[latencies.size() * 99 / 100]);
+  auto worst = ms(latencies.back());
+  CAPTURE(latencies.size(), p99, worst);
+  CHECK(p99 < 100);
+  CHECK(worst < 300);
   CHECK(kv.stop() == 0);
 }
 
