@@ -105,6 +105,16 @@ size_t accept_queue_length(int fd) {
   return info.tcpi_unacked;
 }
 
+bool connection_reset(int fd) {
+  tcp_info info{};
+  socklen_t len = sizeof(info);
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0)
+    return true;
+  // After the peer's FIN the socket is in CLOSE_WAIT: writing still works.
+  // A reset leaves it CLOSED.
+  return info.tcpi_state == TCP_CLOSE;
+}
+
 void disable_nodelay(int fd) {
   int off = 0;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &off, sizeof(off));

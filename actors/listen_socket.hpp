@@ -42,6 +42,10 @@ void tune_listener(int fd, bool nodelay, bool keepalive);
 /// Turns TCP_NODELAY off on a connected socket.
 void disable_nodelay(int fd);
 
+/// Whether the connection of `fd` was reset (or is closed for good), as
+/// opposed to a peer that only finished sending (FIN) and may still read.
+bool connection_reset(int fd);
+
 /// The peer of a connected socket as `ip:port` (one system call; empty if
 /// the socket has no peer any more).
 std::string peer_of(int fd);

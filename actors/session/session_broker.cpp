@@ -11,6 +11,7 @@
 #include "broker_cleanup.hpp"
 #include "direct_scribe.hpp"
 #include "linger_watch.hpp"
+#include "listen_socket.hpp"
 #include "pss/atoms.hpp"
 #include "pss/log.hpp"
 #include "session/session_behavior.hpp"
@@ -152,11 +153,12 @@ void session_state::on_closed() {
   if (ending())
     return;
   // The first failure of a connection whose scribe we gave our events
-  // (direct_scribe.hpp) leaves the scribe ours: the peer sent its FIN (or
-  // reset), reading has stopped, and the replies to its last packets can
-  // still go out. Any later failure, or one on a scribe without our
-  // events, means the connection is gone.
-  if (peer_done_ || !broker()->valid(connection())) {
+  // (direct_scribe.hpp) leaves the scribe ours: if the peer only sent its
+  // FIN, reading has stopped and the replies to its last packets can still
+  // go out. A reset, any later failure, or one on a scribe without our
+  // events means the connection is gone: nobody reads replies any more.
+  if (peer_done_ || !broker()->valid(connection())
+      || connection_reset(static_cast<int>(connection().id()))) {
     release_connection();
     end(caf::exit_reason::normal); // The original's `socket_closed`.
     return;

@@ -154,12 +154,20 @@ public:
   /// A request to `dest` from the session's actor, answered within
   /// `timeout` (else the error handler gets `caf::sec::request_timeout`):
   /// finish it with `.then(...)` or `.await(...)`, as in CAF.
+  template <class Dest, class... Ts>
+  session_request<Dest, std::decay_t<Ts>...>
+  request(Dest dest, caf::duration timeout, Ts&&... xs) {
+    return {*this, std::move(dest), timeout,
+            std::make_tuple(std::forward<Ts>(xs)...)};
+  }
+
+  /// As above, with the timeout as a `std::chrono` duration.
   template <class Dest, class Rep, class Period, class... Ts>
   session_request<Dest, std::decay_t<Ts>...>
   request(Dest dest, std::chrono::duration<Rep, Period> timeout,
           Ts&&... xs) {
-    return {*this, std::move(dest), caf::duration{timeout},
-            std::make_tuple(std::forward<Ts>(xs)...)};
+    return request(std::move(dest), caf::duration{timeout},
+                   std::forward<Ts>(xs)...);
   }
 
   /// The managed server this session belongs to.
