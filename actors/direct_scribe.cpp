@@ -1,6 +1,11 @@
 #include "direct_scribe.hpp"
 
+#include <cerrno>
+
+#include <sys/socket.h>
+
 #include <caf/io/network/default_multiplexer.hpp>
+#include <caf/io/network/native_socket.hpp>
 #include <caf/make_counted.hpp>
 
 namespace pss {
@@ -114,6 +119,49 @@ caf::message direct_scribe::detach_message() {
     kept_by_ = nullptr;
   }
   return scribe_impl::detach_message();
+}
+
+bool accept4_policy::try_accept(caf::io::network::native_socket& result,
+                                caf::io::network::native_socket fd) {
+  result = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (result >= 0)
+    return true;
+  result = caf::io::network::invalid_native_socket;
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
+         || errno == ECONNABORTED;
+}
+
+direct_doorman::direct_doorman(caf::io::network::default_multiplexer& mpx,
+                               caf::io::network::native_socket fd)
+    : doorman(caf::io::network::accept_hdl_from_socket(fd)), acceptor_(mpx, fd) {
+  // nop
+}
+
+void direct_doorman::graceful_shutdown() {
+  acceptor_.graceful_shutdown();
+  detach(&acceptor_.backend(), false);
+}
+
+void direct_doorman::launch() {
+  acceptor_.start(this);
+}
+
+std::string direct_doorman::addr() const {
+  auto x = caf::io::network::local_addr_of_fd(acceptor_.fd());
+  return x ? std::move(*x) : std::string{};
+}
+
+uint16_t direct_doorman::port() const {
+  auto x = caf::io::network::local_port_of_fd(acceptor_.fd());
+  return x ? *x : 0;
+}
+
+void direct_doorman::add_to_loop() {
+  acceptor_.activate(this);
+}
+
+void direct_doorman::remove_from_loop() {
+  acceptor_.passivate();
 }
 
 bool direct_doorman::new_connection() {

@@ -5,7 +5,9 @@
 #include <caf/io/abstract_broker.hpp>
 #include <caf/io/accept_handle.hpp>
 #include <caf/io/connection_handle.hpp>
-#include <caf/io/network/doorman_impl.hpp>
+#include <caf/io/doorman.hpp>
+#include <caf/io/network/acceptor_impl.hpp>
+#include <caf/io/network/default_multiplexer.hpp>
 #include <caf/io/network/native_socket.hpp>
 #include <caf/io/network/scribe_impl.hpp>
 
@@ -87,13 +89,34 @@ private:
   bool closing_ = false;
 };
 
-/// CAF's TCP doorman, making a `direct_scribe` for every connection
-/// (without a reader: reads go CAF's way until one is installed).
-class direct_doorman : public caf::io::network::doorman_impl {
+/// How `direct_doorman` accepts: `accept4` with the new socket already
+/// non-blocking and close-on-exec (CAF's TCP policy accepts plainly and
+/// then spends two more system calls on close-on-exec).
+struct accept4_policy {
+  /// As CAF's `policy::tcp::try_accept`: false on an error, true with an
+  /// invalid `result` when nothing waits.
+  bool try_accept(caf::io::network::native_socket& result,
+                  caf::io::network::native_socket fd);
+};
+
+/// CAF's TCP doorman (`network::doorman_impl`, whose methods it mirrors),
+/// accepting by `accept4_policy` and making a `direct_scribe` for every
+/// connection (without events: reads go CAF's way until they are set).
+class direct_doorman : public caf::io::doorman {
 public:
-  using doorman_impl::doorman_impl;
+  direct_doorman(caf::io::network::default_multiplexer& mpx,
+                 caf::io::network::native_socket fd);
 
   bool new_connection() override;
+  void graceful_shutdown() override;
+  void launch() override;
+  std::string addr() const override;
+  uint16_t port() const override;
+  void add_to_loop() override;
+  void remove_from_loop() override;
+
+private:
+  caf::io::network::acceptor_impl<accept4_policy> acceptor_;
 };
 
 /// Adds a `direct_doorman` on the listening socket `fd` to `self`: what

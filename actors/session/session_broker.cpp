@@ -156,8 +156,11 @@ void session_state::on_closed() {
   // FIN, reading has stopped and the replies to its last packets can still
   // go out. A reset, any later failure, or one on a scribe without our
   // events means the connection is gone: nobody reads replies any more.
+  // (Asked only of a session with work in progress: one without ends
+  // either way, and the question costs a system call.)
   if (peer_done_ || !broker()->valid(connection())
-      || connection_reset(static_cast<int>(connection().id()))) {
+      || ((link_ || work_pending())
+          && connection_reset(static_cast<int>(connection().id())))) {
     release_connection();
     end(caf::exit_reason::normal); // The original's `socket_closed`.
     return;

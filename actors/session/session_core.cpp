@@ -77,6 +77,10 @@ bool session_core::holding() const {
   return paused_ || (flow_ && !flow_->held.empty()) || self_ptr->awaiting();
 }
 
+bool session_core::work_pending() const {
+  return holding() || (flow_ && flow_->order.holds_back());
+}
+
 void session_core::deliver(const char* data, size_t size) {
   if (closing_ || ending()) {
     consumed(size);

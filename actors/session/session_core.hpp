@@ -43,6 +43,10 @@ public:
   /// Whether packets wait now instead of being delivered.
   bool holding() const;
 
+  /// Whether the session still works on something: packets held, an
+  /// awaited response or a reserved reply to come.
+  bool work_pending() const;
+
   // -- pss::session -----------------------------------------------------------
 
   caf::error send(caf::string_view payload) override;
