@@ -54,6 +54,9 @@ private:
                && xs.get_as<caf::atom_value>(0) == output_atom::value) {
       st_.on_worker_output(xs.get_as<std::string>(1), xs.get_as<uint32_t>(2),
                            xs.get_as<uint32_t>(3), xs.get_as<uint32_t>(4));
+    } else if (xs.match_elements<caf::atom_value, caf::error>()
+               && xs.get_as<caf::atom_value>(0) == worker_done_atom::value) {
+      st_.on_worker_done(xs.get_as<caf::error>(1));
     } else if (xs.match_elements<data_transferred_msg>()) {
       st_.on_transferred(xs.get_as<data_transferred_msg>(0).remaining);
     } else if (xs.match_elements<connection_closed_msg>()) {

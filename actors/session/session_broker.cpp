@@ -66,7 +66,6 @@ void session_state::init(caf::io::broker* self, caf::io::connection_handle hdl,
 }
 
 void session_state::attach_worker(caf::actor worker) {
-  broker()->monitor(worker);
   link_ = std::make_unique<worker_link>(std::move(worker));
 }
 
@@ -228,16 +227,16 @@ void session_state::on_worker_output(const std::string& bytes,
   update_reading();
 }
 
-void session_state::on_worker_down(const caf::down_msg& msg) {
+void session_state::on_worker_done(const caf::error& reason) {
   if (ending())
     return;
   // The worker's output came before its end (messages between two actors
   // keep their order). A clean end is the session closing.
-  if (is_clean_exit(msg.reason)) {
+  if (is_clean_exit(reason)) {
     write_out();
     end(caf::exit_reason::normal);
   } else {
-    fail(msg.reason);
+    fail(reason);
   }
 }
 
@@ -492,11 +491,6 @@ caf::behavior start_child(session_broker* self, caf::io::connection_handle hdl,
               ? self->spawn<caf::detached>(session_worker, broker, cfg, peer)
               : self->spawn(session_worker, broker, cfg, peer);
     st.attach_worker(worker);
-    self->set_down_handler([self](caf::down_msg& msg) {
-      auto& st = self->state;
-      if (st.worker() != nullptr && msg.source == *st.worker())
-        st.on_worker_down(msg);
-    });
     // Messages for the session that pss does not handle go to the worker,
     // whose handlers are the session's.
     self->set_default_handler(

@@ -75,7 +75,7 @@ public:
                         uint32_t credit, uint32_t credit_bytes);
 
   /// Handles the worker's end: the session's end.
-  void on_worker_down(const caf::down_msg& msg);
+  void on_worker_done(const caf::error& reason);
 
   /// The worker, if the session has one (modes `pool` and `thread`).
   const caf::actor* worker() const;

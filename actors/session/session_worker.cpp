@@ -13,6 +13,14 @@ namespace pss {
 
 namespace {
 
+// Output of the handler running now, framed. One buffer serves every worker
+// on a thread: a worker empties it (flush) before its handler returns and
+// before any other actor runs on the thread.
+std::vector<char>& pending_output() {
+  thread_local std::vector<char> buf;
+  return buf;
+}
+
 bool is_atom(const caf::type_erased_tuple& xs, caf::atom_value what) {
   return xs.match_elements<caf::atom_value>()
          && xs.get_as<caf::atom_value>(0) == what;
@@ -80,6 +88,14 @@ private:
 
 } // namespace
 
+worker_state::~worker_state() {
+  // The worker's end is the session's: its broker hears it after all the
+  // output sent before (CAF keeps the order of one sender's messages).
+  // Cheaper than a monitor: no attachable per session.
+  if (self_ != nullptr)
+    caf::anon_send(broker_, worker_done_atom::value, self_->fail_state());
+}
+
 void worker_state::init(caf::event_based_actor* self, caf::actor broker,
                         std::shared_ptr<const session_config> cfg,
                         std::string peer) {
@@ -98,14 +114,15 @@ caf::behavior worker_state::make_behavior(caf::behavior user_handlers) {
 }
 
 void worker_state::flush() {
-  if (out_.empty() && credit_ == 0)
+  auto& out = pending_output();
+  if (out.empty() && credit_ == 0)
     return;
-  self_->send(broker_, output_atom::value, std::string{out_.begin(), out_.end()},
+  self_->send(broker_, output_atom::value, std::string{out.begin(), out.end()},
               out_packets_, credit_, credit_bytes_);
-  out_.clear();
-  // A burst must not pin its memory in an idle session.
-  if (out_.capacity() > 64 * 1024)
-    std::vector<char>{}.swap(out_);
+  out.clear();
+  // A burst must not pin its memory on this thread for good.
+  if (out.capacity() > 64 * 1024)
+    std::vector<char>{}.swap(out);
   out_packets_ = 0;
   credit_ = 0;
   credit_bytes_ = 0;
@@ -113,7 +130,8 @@ void worker_state::flush() {
 
 caf::error worker_state::write_frame(caf::string_view payload) {
   if (auto err
-      = append_frame(out_, cfg_->packet, payload.data(), payload.size()))
+      = append_frame(pending_output(), cfg_->packet, payload.data(),
+                     payload.size()))
     return err;
   ++out_packets_;
   if (!in_handler_)
@@ -123,7 +141,8 @@ caf::error worker_state::write_frame(caf::string_view payload) {
 
 void worker_state::write_framed(const std::vector<char>& bytes,
                                 uint32_t packets) {
-  out_.insert(out_.end(), bytes.begin(), bytes.end());
+  auto& out = pending_output();
+  out.insert(out.end(), bytes.begin(), bytes.end());
   out_packets_ += packets;
   if (!in_handler_)
     flush();

@@ -26,9 +26,13 @@ namespace pss {
 /// back to the broker as one `(output_atom, bytes, packets, credit,
 /// credit_bytes)` message per message handled; output sent outside a
 /// handler (a response handler) goes at once. The worker's end, normal or
-/// not, is the session's: the broker monitors it.
+/// not, is the session's: its last message tells the broker,
+/// `(worker_done_atom, reason)`.
 class worker_state : public session_core {
 public:
+  /// Tells the broker that the worker, and so the session, ended.
+  ~worker_state() override;
+
   /// Binds the state to its actor and its session's broker.
   void init(caf::event_based_actor* self, caf::actor broker,
             std::shared_ptr<const session_config> cfg, std::string peer);
@@ -83,8 +87,7 @@ private:
   caf::actor broker_;
   std::shared_ptr<const session_config> cfg_;
   std::string peer_;
-  /// Output not yet sent to the broker, framed.
-  std::vector<char> out_;
+  /// Packets in the output not yet sent to the broker.
   uint32_t out_packets_ = 0;
   /// Packets (and their bytes) taken since the last flush.
   uint32_t credit_ = 0;

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 
 #include <caf/actor.hpp>
@@ -37,10 +38,13 @@ public:
 
   /// Passes one packet on, or keeps it until credit returns.
   void forward(caf::io::broker* self, const char* data, size_t size) {
-    if (held_.empty() && has_credit(size))
+    if (!holding() && has_credit(size)) {
       send_packet(self, std::string{data, size});
-    else
-      held_.emplace_back(data, size);
+      return;
+    }
+    if (!held_)
+      held_ = std::make_unique<std::deque<std::string>>();
+    held_->emplace_back(data, size);
   }
 
   /// The worker took `packets` packets of `bytes` bytes: sends what waits.
@@ -59,7 +63,7 @@ public:
 
   /// Whether packets wait here for credit (reading pauses meanwhile).
   bool holding() const {
-    return !held_.empty();
+    return held_ && !held_->empty();
   }
 
 private:
@@ -76,19 +80,21 @@ private:
   }
 
   void pump(caf::io::broker* self) {
-    while (!held_.empty() && has_credit(held_.front().size())) {
-      auto data = std::move(held_.front());
-      held_.pop_front();
+    while (holding() && has_credit(held_->front().size())) {
+      auto data = std::move(held_->front());
+      held_->pop_front();
       send_packet(self, std::move(data));
     }
-    if (input_ended_ && held_.empty() && !eof_sent_) {
+    if (input_ended_ && !holding() && !eof_sent_) {
       eof_sent_ = true;
       self->send(worker_, eof_atom::value);
     }
   }
 
   caf::actor worker_;
-  std::deque<std::string> held_;
+  /// Packets waiting for credit; made when the first has to wait (an empty
+  /// std::deque already holds a 512-byte block: a fifth of a session).
+  std::unique_ptr<std::deque<std::string>> held_;
   uint32_t in_flight_ = 0;
   size_t in_flight_bytes_ = 0;
   bool input_ended_ = false;

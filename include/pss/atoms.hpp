@@ -47,6 +47,8 @@ using release_atom = caf::atom_constant<caf::atom("pss_held")>;
 using input_atom = caf::atom_constant<caf::atom("pss_in")>;
 /// The peer sends nothing more, broker to worker (internal).
 using eof_atom = caf::atom_constant<caf::atom("pss_eof")>;
+/// A session's worker ended, with its reason, worker to broker (internal).
+using worker_done_atom = caf::atom_constant<caf::atom("pss_wdone")>;
 /// Output and returned credit, worker to broker (internal).
 using output_atom = caf::atom_constant<caf::atom("pss_out")>;
 /// Send a packet to the peer of a session, from any actor.
