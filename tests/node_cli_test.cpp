@@ -20,7 +20,7 @@ parse_result parse(std::vector<std::string> args) {
 TEST_CASE("a server spec reads every field") {
   auto spec = parse_server_spec("chat,name=room,port=9000,max=7,packet=line,"
                                 "packet-size=512,idle-timeout=1500,"
-                                "bind=127.0.0.1");
+                                "runs-on=thread,bind=127.0.0.1");
   REQUIRE(spec);
   CHECK(spec->handler == "chat");
   CHECK(spec->name == "room");
@@ -29,6 +29,7 @@ TEST_CASE("a server spec reads every field") {
   CHECK(*spec->packet == packet_type::line);
   CHECK(spec->packet_size == 512);
   CHECK(spec->session.idle_timeout_ms == 1500);
+  CHECK(spec->session.runs_on == run_mode::thread);
   CHECK(spec->bind_address == "127.0.0.1");
 }
 
@@ -41,6 +42,7 @@ TEST_CASE("a server spec's unset fields take their defaults") {
   CHECK(!spec->packet);
   CHECK(spec->packet_size == 0);
   CHECK(spec->session.idle_timeout_ms == 0);
+  CHECK(spec->session.runs_on == run_mode::io);
 }
 
 TEST_CASE("malformed server specs are refused with the reason") {
@@ -56,7 +58,8 @@ TEST_CASE("malformed server specs are refused with the reason") {
         bad_case{"echo,packet=1,packet-size=300", "packet-size"},
         bad_case{"echo,colour=red", "unknown key 'colour'"},
         bad_case{"echo,name", "KEY=VALUE"}, bad_case{"echo,name=", "name"},
-        bad_case{"echo,idle-timeout=soon", "idle-timeout"}}) {
+        bad_case{"echo,idle-timeout=soon", "idle-timeout"},
+        bad_case{"echo,runs-on=fast", "runs-on must be io, pool or thread"}}) {
     auto spec = parse_server_spec(x.spec);
     INFO(x.spec);
     REQUIRE(!spec);

@@ -135,6 +135,26 @@ TEST_CASE("every command in -e --json mode prints its exact JSON") {
   CHECK(run.status == 1);
 }
 
+TEST_CASE("pss-repl starts servers whose sessions run off the I/O thread") {
+  running_node node;
+  repl_run run{script(node.control, {"start echo name=pooled runs-on=pool",
+                                     "start echo name=threads runs-on=thread",
+                                     "start echo name=bad runs-on=fast"})};
+  REQUIRE(run.lines.size() == 3);
+  for (size_t i = 0; i < 2; ++i) {
+    auto started = nlohmann::json::parse(run.lines[i]);
+    REQUIRE(started["ok"] == true);
+    auto port = started["port"].get<uint16_t>();
+    loopback_client client{port};
+    REQUIRE(client.send("ping"));
+    CHECK(client.receive(4) == "ping");
+  }
+  CHECK(run.lines[2].find("runs-on must be io, pool or thread")
+        != std::string::npos);
+  // A malformed command.
+  CHECK(run.status == 2);
+}
+
 TEST_CASE("pss-repl -e exits 0, 1 or 2 as its commands fare") {
   running_node node;
   SECTION("all succeed: 0") {
