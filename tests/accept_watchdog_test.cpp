@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "accept_watchdog.hpp"
+#include "server/accept_watchdog.hpp"
 
 using pss::accept_watchdog;
 

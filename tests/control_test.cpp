@@ -8,10 +8,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "control/reply_scrub.hpp"
+#include "control/secret.hpp"
 #include "loopback_client.hpp"
 #include "node_process.hpp"
-#include "reply_scrub.hpp"
-#include "secret.hpp"
 #include "secret_file.hpp"
 #include "test_node.hpp"
 

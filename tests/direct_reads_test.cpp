@@ -1,7 +1,8 @@
-// Sessions read without CAF's per-read message (actors/direct_scribe.hpp):
-// whatever a session does during such a read must end or change it exactly
-// as it would inside a CAF activation. Each case does that in the middle of
-// a read, mostly with several packets arriving in one write.
+// Sessions read without CAF's per-read message
+// (actors/caf017/direct_scribe.hpp): whatever a session does during such a read
+// must end or change it exactly as it would inside a CAF activation. Each case
+// does that in the middle of a read, mostly with several packets arriving in
+// one write.
 
 #include <chrono>
 #include <stdexcept>

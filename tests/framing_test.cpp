@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "frame_decoder.hpp"
+#include "framing/frame_decoder.hpp"
 #include "pss/framing.hpp"
 
 using pss::frame_decoder;

@@ -8,12 +8,12 @@
 #include <caf/io/receive_policy.hpp>
 #include <caf/send.hpp>
 
-#include "broker_cleanup.hpp"
-#include "direct_scribe.hpp"
-#include "linger_watch.hpp"
-#include "listen_socket.hpp"
+#include "caf017/broker_cleanup.hpp"
+#include "caf017/direct_scribe.hpp"
 #include "pss/atoms.hpp"
 #include "pss/log.hpp"
+#include "server/listen_socket.hpp"
+#include "session/linger_watch.hpp"
 #include "session/session_behavior.hpp"
 #include "session/session_failure.hpp"
 #include "session/session_worker.hpp"
@@ -152,8 +152,8 @@ void session_state::on_closed() {
   if (ending())
     return;
   // The first failure of a connection whose scribe we gave our events
-  // (direct_scribe.hpp) leaves the scribe ours: if the peer only sent its
-  // FIN, reading has stopped and the replies to its last packets can still
+  // (caf017/direct_scribe.hpp) leaves the scribe ours: if the peer only sent
+  // its FIN, reading has stopped and the replies to its last packets can still
   // go out. A reset, any later failure, or one on a scribe without our
   // events means the connection is gone: nobody reads replies any more.
   // (Asked only of a session with work in progress: one without ends
@@ -386,7 +386,7 @@ session_state::~session_state() {
   if (broker()->valid(connection()))
     release_connection();
   // CAF never closes a broker's mailbox; a message we sent ourselves would
-  // keep the broker alive (broker_cleanup.hpp).
+  // keep the broker alive (caf017/broker_cleanup.hpp).
   drain_mailbox(broker(), broker()->fail_state());
 }
 
@@ -505,7 +505,8 @@ caf::behavior start_child(session_broker* self, caf::io::connection_handle hdl,
         });
     bhvr = st.make_behavior(caf::behavior{});
   }
-  // From now on reads skip CAF's message dispatch (see direct_scribe.hpp).
+  // From now on reads skip CAF's message dispatch (see
+  // caf017/direct_scribe.hpp).
   set_direct_events(self, hdl, &session_events);
   return bhvr;
 }

@@ -10,11 +10,11 @@
 #include <caf/io/connection_handle.hpp>
 #include <caf/message.hpp>
 
-#include "frame_decoder.hpp"
+#include "caf017/scheduler.hpp"
+#include "caf017/servant_gate.hpp"
+#include "framing/frame_decoder.hpp"
 #include "pss/options.hpp"
 #include "pss/session.hpp"
-#include "caf017/scheduler.hpp"
-#include "servant_gate.hpp"
 #include "session/session_config.hpp"
 #include "session/session_core.hpp"
 #include "session/worker_link.hpp"
@@ -49,7 +49,7 @@ public:
   void on_data(const caf::io::new_data_msg& msg);
 
   /// Handles bytes from the peer that the session's scribe hands over
-  /// without a message (direct_scribe.hpp); false declines them.
+  /// without a message (caf017/direct_scribe.hpp); false declines them.
   bool on_direct_data(const char* data, size_t size);
 
   /// Handles CAF's report that the connection failed: first the peer's

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "frame_decoder.hpp"
+#include "framing/frame_decoder.hpp"
 
 namespace {
 

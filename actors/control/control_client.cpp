@@ -1,4 +1,4 @@
-#include "control_client.hpp"
+#include "control/control_client.hpp"
 
 #include <caf/event_based_actor.hpp>
 

@@ -13,8 +13,8 @@
 #include <caf/scoped_actor.hpp>
 
 #include "caf_duration.hpp"
-#include "control_client.hpp"
-#include "control_gate.hpp"
+#include "control/control_client.hpp"
+#include "control/control_gate.hpp"
 #include "pss/atoms.hpp"
 #include "pss/errors.hpp"
 

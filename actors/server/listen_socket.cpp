@@ -1,4 +1,4 @@
-#include "listen_socket.hpp"
+#include "server/listen_socket.hpp"
 
 #include <cerrno>
 #include <cstring>

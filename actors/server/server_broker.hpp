@@ -14,11 +14,11 @@
 #include <caf/optional.hpp>
 #include <caf/typed_response_promise.hpp>
 
-#include "accept_watchdog.hpp"
+#include "caf017/servant_gate.hpp"
 #include "pss/options.hpp"
 #include "pss/server_info.hpp"
-#include "servant_gate.hpp"
-#include "server_tally.hpp"
+#include "server/accept_watchdog.hpp"
+#include "server/server_tally.hpp"
 #include "session/session_broker.hpp"
 
 namespace pss {

@@ -10,10 +10,10 @@
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "listen_socket.hpp"
 #include "pss/log.hpp"
 #include "pss/registry.hpp"
-#include "server_broker.hpp"
+#include "server/listen_socket.hpp"
+#include "server/server_broker.hpp"
 
 namespace pss {
 

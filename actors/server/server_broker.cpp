@@ -1,15 +1,15 @@
-#include "server_broker.hpp"
+#include "server/server_broker.hpp"
 
 #include <caf/exit_reason.hpp>
 #include <caf/io/receive_policy.hpp>
 #include <caf/send.hpp>
 
-#include "broker_cleanup.hpp"
-#include "descriptor_reserve.hpp"
-#include "direct_scribe.hpp"
-#include "listen_socket.hpp"
+#include "caf017/broker_cleanup.hpp"
+#include "caf017/direct_scribe.hpp"
 #include "pss/atoms.hpp"
 #include "pss/log.hpp"
+#include "server/descriptor_reserve.hpp"
+#include "server/listen_socket.hpp"
 
 namespace pss {
 

@@ -1,6 +1,6 @@
 #include "pss/live_operations.hpp"
 
-#include "blocking_request.hpp"
+#include "registry/blocking_request.hpp"
 
 namespace pss {
 

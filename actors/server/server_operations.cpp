@@ -9,10 +9,10 @@
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 
-#include "listen_socket.hpp"
 #include "pss/atoms.hpp"
 #include "pss/log.hpp"
-#include "server_broker.hpp"
+#include "server/listen_socket.hpp"
+#include "server/server_broker.hpp"
 
 namespace pss::server {
 

@@ -1,4 +1,4 @@
-#include "broker_cleanup.hpp"
+#include "caf017/broker_cleanup.hpp"
 
 #include <caf/detail/sync_request_bouncer.hpp>
 

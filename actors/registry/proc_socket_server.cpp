@@ -1,6 +1,6 @@
 #include "pss/proc_socket_server.hpp"
 
-#include "blocking_request.hpp"
+#include "registry/blocking_request.hpp"
 
 namespace pss {
 

@@ -1,4 +1,4 @@
-#include "linger_watch.hpp"
+#include "session/linger_watch.hpp"
 
 #include <algorithm>
 
@@ -8,7 +8,7 @@
 #include <caf/io/broker.hpp>
 #include <caf/io/middleman.hpp>
 
-#include "broker_cleanup.hpp"
+#include "caf017/broker_cleanup.hpp"
 #include "pss/atoms.hpp"
 
 namespace pss {

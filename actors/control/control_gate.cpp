@@ -1,4 +1,4 @@
-#include "control_gate.hpp"
+#include "control/control_gate.hpp"
 
 #include <chrono>
 
@@ -8,11 +8,11 @@
 #include <caf/node_id.hpp>
 #include <caf/replies_to.hpp>
 
+#include "control/reply_scrub.hpp"
+#include "control/secret.hpp"
 #include "pss/atoms.hpp"
 #include "pss/errors.hpp"
 #include "pss/log.hpp"
-#include "reply_scrub.hpp"
-#include "secret.hpp"
 
 namespace pss {
 

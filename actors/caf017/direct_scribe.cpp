@@ -1,4 +1,4 @@
-#include "direct_scribe.hpp"
+#include "caf017/direct_scribe.hpp"
 
 #include <cerrno>
 

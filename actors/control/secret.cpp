@@ -1,4 +1,4 @@
-#include "secret.hpp"
+#include "control/secret.hpp"
 
 #include <cerrno>
 #include <cstdio>
