@@ -52,9 +52,13 @@ caf::behavior prober(caf::stateful_actor<prober_state>* self,
 
 TEST_CASE("awaits_response tells whether an actor awaits a response") {
   test_node node;
-  auto answerer = node.sys.spawn([]() -> caf::behavior {
-    return {[](ask_atom) { return answer_atom::value; }};
-  });
+  // Function actors get an (unused) argument: CAF 0.17 dereferences null
+  // when it spawns one without arguments.
+  auto answerer = node.sys.spawn(
+      [](int) -> caf::behavior {
+        return {[](ask_atom) { return answer_atom::value; }};
+      },
+      0);
   auto probe = node.sys.spawn(prober, answerer);
   caf::scoped_actor self{node.sys};
   std::vector<bool> seen;
@@ -73,11 +77,13 @@ TEST_CASE("a pss actor system's clock is the tracking clock and still times "
   test_node node;
   REQUIRE(dynamic_cast<caf017::tracking_clock*>(&node.sys.clock()) != nullptr);
   // A request timeout set through the tracking clock fires as CAF's.
-  auto silent = node.sys.spawn([]() -> caf::behavior {
-    return {[](ask_atom) -> caf::result<answer_atom> {
-      return caf::delegated<answer_atom>{};
-    }};
-  });
+  auto silent = node.sys.spawn(
+      [](int) -> caf::behavior {
+        return {[](ask_atom) -> caf::result<answer_atom> {
+          return caf::delegated<answer_atom>{};
+        }};
+      },
+      0);
   caf::scoped_actor self{node.sys};
   bool timed_out = false;
   self->request(silent, std::chrono::milliseconds(50), ask_atom::value)

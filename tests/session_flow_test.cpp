@@ -26,8 +26,9 @@ using resume_atom = caf::atom_constant<caf::atom("t_resume")>;
 
 // A service that answers after doing `ms` of work on a thread of its own
 // (it stands for a slow database; the sleep is the work, not a wait of the
-// test's).
-caf::behavior slow_service(caf::event_based_actor*) {
+// test's). Services take an unused argument: CAF 0.17 dereferences null
+// when it spawns a function actor without arguments (UBSan reports it).
+caf::behavior slow_service(caf::event_based_actor*, int) {
   return {[](delay_atom, int ms, const std::string& text) {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     return text;
@@ -35,7 +36,7 @@ caf::behavior slow_service(caf::event_based_actor*) {
 }
 
 // A service that answers at once, and one that never answers.
-caf::behavior fast_service(caf::event_based_actor*) {
+caf::behavior fast_service(caf::event_based_actor*, int) {
   return {
       [](echo_atom, const std::string& text) { return text; },
       [](never_atom) -> caf::result<std::string> {
@@ -46,8 +47,8 @@ caf::behavior fast_service(caf::event_based_actor*) {
 
 struct services {
   explicit services(caf::actor_system& sys)
-      : slow(sys.spawn<caf::detached>(slow_service)),
-        fast(sys.spawn(fast_service)) {
+      : slow(sys.spawn<caf::detached>(slow_service, 0)),
+        fast(sys.spawn(fast_service, 0)) {
     // nop
   }
 
