@@ -8,15 +8,12 @@
 
 #include "pss/atoms.hpp"
 #include "session/session_broker.hpp"
+#include "session/session_messages.hpp"
 
 namespace pss {
 
 namespace {
 
-bool is_atom(const caf::type_erased_tuple& xs, caf::atom_value what) {
-  return xs.match_elements<caf::atom_value>()
-         && xs.get_as<caf::atom_value>(0) == what;
-}
 
 class session_behavior final : public caf::detail::behavior_impl {
 public:
@@ -63,25 +60,16 @@ private:
       st_.on_closed();
     } else if (st_.worker() != nullptr
                && (is_atom(xs, close_atom::value)
-                   || (xs.match_elements<caf::atom_value, std::string>()
-                       && xs.get_as<caf::atom_value>(0) == send_atom::value))) {
+                   || is_atom_and_string(xs, send_atom::value))) {
       // The worker runs the session: its output and its end are ordered
       // there (reply slots, held packets).
       return false;
-    } else if (xs.match_elements<caf::atom_value, std::string>()
-               && xs.get_as<caf::atom_value>(0) == send_atom::value) {
-      if (auto err = st_.send(xs.get_as<std::string>(1))) {
-        f(err);
-        return true;
-      }
+    } else if (handle_session_message(st_, f, xs)) {
+      return true;
     } else if (is_atom(xs, settle_atom::value)) {
       st_.on_settled();
-    } else if (is_atom(xs, release_atom::value)) {
-      st_.on_release();
     } else if (is_atom(xs, idle_atom::value)) {
       st_.on_idle_check();
-    } else if (is_atom(xs, close_atom::value)) {
-      st_.close();
     } else {
       return false;
     }

@@ -8,6 +8,7 @@
 
 #include "pss/atoms.hpp"
 #include "session/session_failure.hpp"
+#include "session/session_messages.hpp"
 
 namespace pss {
 
@@ -19,17 +20,6 @@ namespace {
 std::vector<char>& pending_output() {
   thread_local std::vector<char> buf;
   return buf;
-}
-
-bool is_atom(const caf::type_erased_tuple& xs, caf::atom_value what) {
-  return xs.match_elements<caf::atom_value>()
-         && xs.get_as<caf::atom_value>(0) == what;
-}
-
-bool is_atom_and_string(const caf::type_erased_tuple& xs,
-                        caf::atom_value what) {
-  return xs.match_elements<caf::atom_value, std::string>()
-         && xs.get_as<caf::atom_value>(0) == what;
 }
 
 /// The worker's behavior: packets from the broker and pss's messages
@@ -66,17 +56,8 @@ private:
       st_.deliver(data.data(), data.size());
     } else if (is_atom(xs, eof_atom::value)) {
       st_.end_of_input();
-    } else if (is_atom(xs, release_atom::value)) {
-      st_.on_release();
-    } else if (is_atom_and_string(xs, send_atom::value)) {
-      if (auto err = st_.send(xs.get_as<std::string>(1))) {
-        f(err);
-        return true;
-      }
-    } else if (is_atom(xs, close_atom::value)) {
-      st_.close();
     } else {
-      return false;
+      return handle_session_message(st_, f, xs);
     }
     f(caf::unit);
     return true;
