@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,41 @@
 #include "pss/framing.hpp"
 
 namespace pss {
+
+/// Bytes of an unfinished packet, allocated only once a packet is split
+/// across reads: a pointer in every idle session instead of a vector.
+class partial_buffer {
+public:
+  bool empty() const {
+    return !bytes_ || bytes_->empty();
+  }
+
+  size_t size() const {
+    return bytes_ ? bytes_->size() : 0;
+  }
+
+  const char* data() const {
+    return bytes_ ? bytes_->data() : nullptr;
+  }
+
+  void append(const char* first, const char* last) {
+    if (!bytes_)
+      bytes_ = std::make_unique<std::vector<char>>();
+    bytes_->insert(bytes_->end(), first, last);
+  }
+
+  /// Empties the buffer; frees it when it grew beyond `keep` bytes.
+  void clear(size_t keep) {
+    if (!bytes_)
+      return;
+    bytes_->clear();
+    if (bytes_->capacity() > keep)
+      bytes_.reset();
+  }
+
+private:
+  std::unique_ptr<std::vector<char>> bytes_;
+};
 
 /// Cuts a TCP byte stream into packets by one framing. It meets every byte a
 /// peer sends, hostile ones included, so it is kept free of actors and I/O:
@@ -84,9 +120,7 @@ private:
   }
 
   void release_partial() {
-    partial_.clear();
-    if (partial_.capacity() > keep_capacity)
-      std::vector<char>{}.swap(partial_);
+    partial_.clear(keep_capacity);
   }
 
   template <class OnPacket>
@@ -109,7 +143,7 @@ private:
       if (newline == nullptr) {
         if (partial_.size() + size > limit_)
           return too_large(partial_.size() + size);
-        partial_.insert(partial_.end(), data, data + size);
+        partial_.append(data, data + size);
         return caf::none;
       }
       auto length = static_cast<size_t>(newline - data) + 1;
@@ -118,7 +152,7 @@ private:
       if (partial_.empty()) {
         on_packet(data, length);
       } else {
-        partial_.insert(partial_.end(), data, data + length);
+        partial_.append(data, data + length);
         on_packet(partial_.data(), partial_.size());
         release_partial();
       }
@@ -155,12 +189,12 @@ private:
         }
         // Never reserve the announced length up front: a peer could then
         // make us allocate the limit with a header alone.
-        partial_.insert(partial_.end(), data, data + size);
+        partial_.append(data, data + size);
         return caf::none;
       }
       if (partial_.size() < header) {
         auto take = std::min(header - partial_.size(), size);
-        partial_.insert(partial_.end(), data, data + take);
+        partial_.append(data, data + take);
         data += take;
         size -= take;
         if (partial_.size() < header)
@@ -171,7 +205,7 @@ private:
       }
       auto total = header + read_length(partial_.data());
       auto take = std::min(total - partial_.size(), size);
-      partial_.insert(partial_.end(), data, data + take);
+      partial_.append(data, data + take);
       data += take;
       size -= take;
       if (partial_.size() == total) {
@@ -186,7 +220,7 @@ private:
   /// 32 bits (next to `type_`: 8 bytes less per session): no length header
   /// and no `PacketSize` goes beyond.
   uint32_t limit_;
-  std::vector<char> partial_;
+  partial_buffer partial_;
 };
 
 } // namespace pss

@@ -59,7 +59,7 @@ void session_state::init(caf::io::broker* self, caf::io::connection_handle hdl,
   stats_ = std::move(stats);
   decoder_ = frame_decoder{cfg_->packet, cfg_->packet_limit};
   read_size_ = cfg_->options.read_buffer;
-  last_read_ = clock::now();
+  last_read_ms_ = now_ms();
   if (cfg_->options.idle_timeout_ms > 0)
     schedule_idle_check(
         std::chrono::milliseconds(cfg_->options.idle_timeout_ms));
@@ -104,7 +104,7 @@ void session_state::on_bytes(const char* data, size_t size) {
   if (ending())
     return;
   if (cfg_->options.idle_timeout_ms > 0)
-    last_read_ = clock::now();
+    last_read_ms_ = now_ms();
   session_stats::bump(stats_->bytes_in, size);
   // A read that filled the buffer suggests more is coming: read more at a
   // time. Sessions start small (idle memory) and grow only under load.
@@ -317,6 +317,13 @@ void session_state::release_pending_output() {
     std::vector<char>{}.swap(out);
 }
 
+uint32_t session_state::now_ms() {
+  auto since_epoch = clock::now().time_since_epoch();
+  return static_cast<uint32_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch)
+          .count());
+}
+
 void session_state::schedule_idle_check(clock::duration after) {
   broker()->delayed_send(broker(), after, idle_atom::value);
 }
@@ -325,7 +332,8 @@ void session_state::on_idle_check() {
   if (ending())
     return;
   auto timeout = std::chrono::milliseconds(cfg_->options.idle_timeout_ms);
-  auto idle = clock::now() - last_read_;
+  auto idle = std::chrono::milliseconds(
+      static_cast<uint32_t>(now_ms() - last_read_ms_));
   if (idle >= timeout) {
     fail(caf::make_error(
         error::timeout, "idle for " + std::to_string(timeout.count()) + " ms"));

@@ -117,6 +117,7 @@ private:
   void count_output(size_t bytes, uint32_t packets);
   void schedule_idle_check(clock::duration after);
   size_t write_limit() const;
+  static uint32_t now_ms();
   void end(caf::error reason);
   void release_connection();
 
@@ -138,7 +139,10 @@ private:
   std::string peer_;
   /// The worker's end of the session (modes `pool` and `thread` only).
   std::unique_ptr<worker_link> link_;
-  clock::time_point last_read_;
+  /// When the peer's last bytes came: milliseconds of the steady clock,
+  /// modulo 2^32 (idle times are differences, and idle timeouts are
+  /// 32-bit milliseconds too); 4 bytes where a time point takes 8.
+  uint32_t last_read_ms_ = 0;
   /// Largest read a session grows to under load.
   static constexpr uint32_t max_read_size = 64 * 1024;
   /// Bytes read at most per read call now.
