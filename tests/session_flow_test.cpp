@@ -110,32 +110,24 @@ session_function flow_session(const services& svc, waiting how) {
           auto fill_timeout = [slot](caf::error&) mutable {
             slot.send("TIMEOUT\n");
           };
-          if (how == waiting::await) {
-            slot.release();
-            if (cmd == "SLOW")
-              s.request(slow, std::chrono::seconds(10), delay_atom::value,
-                        std::stoi(arg), line)
-                  .await(answer, timed_out);
-            else if (cmd == "ECHO")
-              s.request(fast, std::chrono::seconds(10), echo_atom::value, arg)
-                  .await(answer, timed_out);
-            else
-              s.request(fast, std::chrono::milliseconds(100),
-                        never_atom::value)
-                  .await(answer, timed_out);
-          } else {
-            if (cmd == "SLOW")
-              s.request(slow, std::chrono::seconds(10), delay_atom::value,
-                        std::stoi(arg), line)
-                  .then(fill, fill_timeout);
-            else if (cmd == "ECHO")
-              s.request(fast, std::chrono::seconds(10), echo_atom::value, arg)
-                  .then(fill, fill_timeout);
-            else
-              s.request(fast, std::chrono::milliseconds(100),
-                        never_atom::value)
-                  .then(fill, fill_timeout);
-          }
+          // Sends the request the way this session waits for answers.
+          auto ask = [&](auto request) {
+            if (how == waiting::await) {
+              slot.release();
+              request.await(answer, timed_out);
+            } else {
+              request.then(fill, fill_timeout);
+            }
+          };
+          if (cmd == "SLOW")
+            ask(s.request(slow, std::chrono::seconds(10), delay_atom::value,
+                          std::stoi(arg), line));
+          else if (cmd == "ECHO")
+            ask(s.request(fast, std::chrono::seconds(10), echo_atom::value,
+                          arg));
+          else
+            ask(s.request(fast, std::chrono::milliseconds(100),
+                          never_atom::value));
         },
         [&s](resume_atom) { s.resume_reading(); },
     };
