@@ -417,10 +417,6 @@ void session_state::become(caf::behavior handlers) {
   broker()->become(make_behavior(std::move(handlers)));
 }
 
-run_mode session_state::runs_on() const {
-  return cfg_->options.runs_on;
-}
-
 caf::actor session_state::handle() const {
   return caf::actor_cast<caf::actor>(broker());
 }
@@ -435,22 +431,6 @@ caf::io::broker* session_state::io_self() {
 
 caf::event_based_actor* session_state::worker_self() {
   return nullptr;
-}
-
-const caf::actor& session_state::server() const {
-  return cfg_->server;
-}
-
-const std::string& session_state::server_name() const {
-  return cfg_->server_name;
-}
-
-const std::string& session_state::peer() const {
-  return peer_;
-}
-
-packet_type session_state::framing() const {
-  return cfg_->packet;
 }
 
 namespace {

@@ -84,15 +84,10 @@ public:
 
   void fail(caf::error reason) override;
   void become(caf::behavior handlers) override;
-  run_mode runs_on() const override;
   caf::actor handle() const override;
   caf::scheduled_actor* self() override;
   caf::io::broker* io_self() override;
   caf::event_based_actor* worker_self() override;
-  const caf::actor& server() const override;
-  const std::string& server_name() const override;
-  const std::string& peer() const override;
-  packet_type framing() const override;
 
   /// Wraps the session's handlers with pss's own (I/O, control messages).
   caf::behavior make_behavior(caf::behavior user_handlers);
@@ -133,10 +128,8 @@ private:
   /// session holds its input; ends us. Also holds the broker and its
   /// connection.
   servant_gate<caf::io::connection_handle> gate_;
-  std::shared_ptr<const session_config> cfg_;
   std::shared_ptr<session_stats> stats_;
   frame_decoder decoder_{packet_type::raw, 1};
-  std::string peer_;
   /// The worker's end of the session (modes `pool` and `thread` only).
   std::unique_ptr<worker_link> link_;
   /// When the peer's last bytes came: milliseconds of the steady clock,

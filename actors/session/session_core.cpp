@@ -257,6 +257,26 @@ bool session_core::reading_paused() const {
   return paused_;
 }
 
+run_mode session_core::runs_on() const {
+  return cfg_->options.runs_on;
+}
+
+const caf::actor& session_core::server() const {
+  return cfg_->server;
+}
+
+const std::string& session_core::server_name() const {
+  return cfg_->server_name;
+}
+
+const std::string& session_core::peer() const {
+  return peer_;
+}
+
+packet_type session_core::framing() const {
+  return cfg_->packet;
+}
+
 reply_slot session_core::reserve_reply() {
   auto& f = flow();
   return reply_slot{f.slots, f.order.reserve()};

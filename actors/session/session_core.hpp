@@ -14,6 +14,7 @@
 #include "pss/reply_slot.hpp"
 #include "pss/session.hpp"
 #include "session/reply_order.hpp"
+#include "session/session_config.hpp"
 
 namespace pss {
 
@@ -51,6 +52,11 @@ public:
 
   caf::error send(caf::string_view payload) override;
   void close() override;
+  run_mode runs_on() const override;
+  const caf::actor& server() const override;
+  const std::string& server_name() const override;
+  const std::string& peer() const override;
+  packet_type framing() const override;
   void pause_reading() override;
   void resume_reading() override;
   bool reading_paused() const override;
@@ -88,6 +94,10 @@ protected:
 
   /// The handlers of packets and other messages (set by `become`).
   caf::behavior handlers_;
+  /// What every session of the server shares.
+  std::shared_ptr<const session_config> cfg_;
+  /// The peer's address, `ip:port`.
+  std::string peer_;
 
 private:
   class sink;

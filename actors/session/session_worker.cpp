@@ -159,10 +159,6 @@ void worker_state::become(caf::behavior handlers) {
   self_->become(make_behavior(std::move(handlers)));
 }
 
-run_mode worker_state::runs_on() const {
-  return cfg_->options.runs_on;
-}
-
 caf::actor worker_state::handle() const {
   return caf::actor_cast<caf::actor>(self_);
 }
@@ -177,22 +173,6 @@ caf::io::broker* worker_state::io_self() {
 
 caf::event_based_actor* worker_state::worker_self() {
   return self_;
-}
-
-const caf::actor& worker_state::server() const {
-  return cfg_->server;
-}
-
-const std::string& worker_state::server_name() const {
-  return cfg_->server_name;
-}
-
-const std::string& worker_state::peer() const {
-  return peer_;
-}
-
-packet_type worker_state::framing() const {
-  return cfg_->packet;
 }
 
 caf::behavior session_worker(session_worker_actor* self, caf::actor broker,

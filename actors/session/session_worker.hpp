@@ -63,15 +63,10 @@ public:
 
   void fail(caf::error reason) override;
   void become(caf::behavior handlers) override;
-  run_mode runs_on() const override;
   caf::actor handle() const override;
   caf::scheduled_actor* self() override;
   caf::io::broker* io_self() override;
   caf::event_based_actor* worker_self() override;
-  const caf::actor& server() const override;
-  const std::string& server_name() const override;
-  const std::string& peer() const override;
-  packet_type framing() const override;
 
 protected:
   caf::error write_frame(caf::string_view payload) override;
@@ -85,8 +80,6 @@ private:
 
   caf::event_based_actor* self_ = nullptr;
   caf::actor broker_;
-  std::shared_ptr<const session_config> cfg_;
-  std::string peer_;
   /// Packets in the output not yet sent to the broker.
   uint32_t out_packets_ = 0;
   /// Packets (and their bytes) taken since the last flush.
