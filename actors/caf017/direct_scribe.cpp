@@ -12,8 +12,8 @@ namespace pss {
 
 namespace {
 
-// CAF 0.17 keeps a broker's servants and an actor's awaited responses
-// protected; a derived class may name them (read only, never changed here).
+// CAF 0.17 keeps a broker's servants protected; a derived class may name
+// them (read only, never changed here).
 struct broker_access : caf::io::abstract_broker {
   static caf::io::scribe* scribe_of(caf::io::abstract_broker* self,
                                     caf::io::connection_handle hdl) {
