@@ -3,6 +3,11 @@
 
 #include <chrono>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
@@ -10,6 +15,7 @@
 #include <catch2/catch.hpp>
 
 #include "caf017/awaits_response.hpp"
+#include "caf017/basp_handoff.hpp"
 #include "caf017/scheduler.hpp"
 #include "deadline.hpp"
 #include "test_node.hpp"
@@ -30,8 +36,7 @@ struct prober_state {
 };
 
 // Awaits an answer from `peer`, noting what awaits_response says around it.
-caf::behavior prober(caf::stateful_actor<prober_state>* self,
-                     caf::actor peer) {
+caf::behavior prober(caf::stateful_actor<prober_state>* self, caf::actor peer) {
   return {
       [self, peer](probe_atom) {
         auto& st = self->state;
@@ -48,7 +53,55 @@ caf::behavior prober(caf::stateful_actor<prober_state>* self,
   };
 }
 
+// A connected pair of TCP sockets on loopback: {accepted, connecting}.
+std::pair<int, int> loopback_pair() {
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  ::listen(listener, 1);
+  socklen_t len = sizeof(addr);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ::connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  int server = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  ::close(listener);
+  return {server, client};
+}
+
+caf::behavior answerer(caf::event_based_actor*, int offset) {
+  return {[offset](int x) { return x + offset; }};
+}
+
 } // namespace
+
+TEST_CASE("CAF's BASP broker adopts connected sockets on either side") {
+  // Two nodes in one process, joined by a socket pair made outside CAF, as
+  // the control endpoint's door and its client do.
+  test_node node;
+  test_node client;
+  auto published = node.sys.spawn(answerer, 1);
+  auto [server_fd, client_fd] = loopback_pair();
+  REQUIRE(server_fd >= 0);
+  REQUIRE(client_fd >= 0);
+  caf017::adopt_as_node(node.sys, server_fd, 4711,
+                        caf::actor_cast<caf::strong_actor_ptr>(published),
+                        {"an interface"});
+  caf::scoped_actor self{client.sys};
+  auto peer = caf017::adopt_as_client(self, client_fd, 4711,
+                                      caf::duration{std::chrono::seconds(10)});
+  REQUIRE(peer);
+  CHECK(peer->node == node.sys.node());
+  CHECK(peer->interface == std::set<std::string>{"an interface"});
+  REQUIRE(peer->published);
+  auto remote = caf::actor_cast<caf::actor>(peer->published);
+  int answer = 0;
+  self->request(remote, std::chrono::seconds(10), 41)
+      .receive([&](int x) { answer = x; }, [](caf::error&) {});
+  CHECK(answer == 42);
+  caf::anon_send_exit(published, caf::exit_reason::user_shutdown);
+}
 
 TEST_CASE("awaits_response tells whether an actor awaits a response") {
   test_node node;

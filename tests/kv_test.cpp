@@ -20,6 +20,7 @@
 
 #include "child_process.hpp"
 #include "loopback_client.hpp"
+#include "process_probe.hpp"
 #include "test_node.hpp"
 
 #ifndef PSS_KV_BINARY
@@ -108,28 +109,6 @@ std::vector<std::string> lines_of(const std::string& text) {
 bool readable(loopback_client& client) {
   pollfd pfd{client.fd(), POLLIN, 0};
   return ::poll(&pfd, 1, 0) > 0;
-}
-
-/// CPU time (user + system) the process `pid` used so far, in clock ticks.
-long cpu_ticks(pid_t pid) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
-  std::string text{std::istreambuf_iterator<char>{in}, {}};
-  // Fields after the command name (which is in parentheses): state is
-  // field 3, utime 14, stime 15.
-  auto close = text.rfind(')');
-  if (close == std::string::npos)
-    return -1;
-  std::istringstream fields{text.substr(close + 2)};
-  std::string field;
-  long utime = 0;
-  long stime = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14)
-      utime = std::stol(field);
-    if (i == 15)
-      stime = std::stol(field);
-  }
-  return utime + stime;
 }
 
 /// A pipelined script and the replies a correct server gives, computed
@@ -230,16 +209,16 @@ TEST_CASE("pss-kv answers pipelined requests in request order") {
   SECTION("the issue's sequence, in one write") {
     auto start = clock_type::now();
     REQUIRE(client.send("SET a 1\nSLOW 200\nGET a\nSET a 2\nGET a\n"));
-    CHECK(read_replies(client, 5)
-          == std::vector<std::string>{"OK", "SLOW", "VALUE 1", "OK",
-                                      "VALUE 2"});
+    CHECK(
+        read_replies(client, 5)
+        == std::vector<std::string>{"OK", "SLOW", "VALUE 1", "OK", "VALUE 2"});
     CHECK(clock_type::now() - start >= 200ms);
   }
   SECTION("replies computed at once wait behind reserved ones") {
     REQUIRE(client.send("SLOW 50\nBOGUS\nGET nothing\n\nSLOW 20\nGET\n"));
     CHECK(read_replies(client, 6)
-          == std::vector<std::string>{"SLOW", "ERROR unknown command",
-                                      "NONE", "ERROR empty line", "SLOW",
+          == std::vector<std::string>{"SLOW", "ERROR unknown command", "NONE",
+                                      "ERROR empty line", "SLOW",
                                       "ERROR usage: GET key"});
   }
   SECTION("a long random script, in one write") {
@@ -335,10 +314,27 @@ TEST_CASE("pss-kv answers ERROR to garbage and goes on") {
   REQUIRE(kv.port != 0);
   loopback_client client{kv.port};
   REQUIRE(client.connected());
-  std::vector<std::string> bad_lines{"", "FOO", "set a 1", "SET", "SET a", "SET  a", "GET", "GET a b",
-        "DEL", "DEL a b", "SLOW", "SLOW x", "SLOW -1", "SLOW 1.5", "SLOW 60001",
-        "SLOW 99999", "SLOW 4294967297", "SLOW 10 20", std::string{"\x01\xff\x00z", 4},
-        " GET a", std::string(1000, 'x')};
+  std::vector<std::string> bad_lines{"",
+                                     "FOO",
+                                     "set a 1",
+                                     "SET",
+                                     "SET a",
+                                     "SET  a",
+                                     "GET",
+                                     "GET a b",
+                                     "DEL",
+                                     "DEL a b",
+                                     "SLOW",
+                                     "SLOW x",
+                                     "SLOW -1",
+                                     "SLOW 1.5",
+                                     "SLOW 60001",
+                                     "SLOW 99999",
+                                     "SLOW 4294967297",
+                                     "SLOW 10 20",
+                                     std::string{"\x01\xff\x00z", 4},
+                                     " GET a",
+                                     std::string(1000, 'x')};
   for (auto& bad : bad_lines) {
     CAPTURE(bad);
     auto reply = ask(client, bad);
@@ -361,9 +357,8 @@ TEST_CASE("pss-kv refuses bad arguments with one line and status 2") {
   auto bad = GENERATE(
       args{"--port", "70000"}, args{"--port", "x"}, args{"--port"},
       args{"--runs-on", "fiber"}, args{"--runs-on", ""}, args{"--max", "0"},
-      args{"--max", "-3"}, args{"--max", "many"},
-      args{"--control", "nowhere"}, args{"--control", "127.0.0.1:99999"},
-      args{"--bogus"}, args{"extra"});
+      args{"--max", "-3"}, args{"--max", "many"}, args{"--control", "nowhere"},
+      args{"--control", "127.0.0.1:99999"}, args{"--bogus"}, args{"extra"});
   CAPTURE(bad);
   child_process proc{PSS_KV_BINARY, bad};
   REQUIRE(proc.started());
@@ -378,8 +373,7 @@ TEST_CASE("pss-kv refuses bad arguments with one line and status 2") {
 TEST_CASE("pss-kv exits 2 when its port is taken") {
   kv_process first{"pool"};
   REQUIRE(first.port != 0);
-  child_process second{PSS_KV_BINARY,
-                       {"--port", std::to_string(first.port)}};
+  child_process second{PSS_KV_BINARY, {"--port", std::to_string(first.port)}};
   CHECK(second.wait_exit() == 2);
   auto text = second.stderr_text();
   CHECK(text.find("address_in_use") != std::string::npos);
@@ -485,8 +479,8 @@ TEST_CASE("pss-kv publishes its registry with --control") {
   REQUIRE(kv.port != 0);
   {
     test_node node;
-    auto reg = pss::connect_control(node.sys, "127.0.0.1", kv.control_port,
-                                    "", 5s);
+    auto reg
+        = pss::connect_control(node.sys, "127.0.0.1", kv.control_port, "", 5s);
     REQUIRE(reg);
     auto st = pss::server_status(*reg, "kv", 5s);
     REQUIRE(st);

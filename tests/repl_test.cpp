@@ -193,7 +193,7 @@ TEST_CASE("pss-repl reports timeout when the node does not answer in time") {
   // An in-process node; a blocking session will hold its only I/O thread,
   // so neither its servers nor its control endpoint can answer.
   test_node node;
-  auto published = node.sys.middleman().publish(node.reg, 0, "127.0.0.1");
+  auto published = publish_control(node.sys, node.reg, "127.0.0.1", 0, "");
   REQUIRE(published);
   std::mutex mtx;
   std::condition_variable cv;
@@ -232,7 +232,6 @@ TEST_CASE("pss-repl reports timeout when the node does not answer in time") {
   CHECK(repl.wait_for(R"({"num":1,"max":1})"));
   type_at_prompt(repl, "quit\r");
   CHECK(repl.wait_exit() == 0);
-  CHECK(node.sys.middleman().unpublish(node.reg, *published));
 }
 
 TEST_CASE("garbage input gets a one-line error and the REPL goes on") {

@@ -184,7 +184,7 @@ TEST_CASE("a soak of churning clients and control queries: every client is "
   }
   test_node here;
   auto reg
-      = here.sys.middleman().remote_actor<registry_actor>("127.0.0.1", control);
+      = connect_control(here.sys, "127.0.0.1", control, "", timeout_ms{5000});
   REQUIRE(reg);
 
   auto warm = run_phase(*reg, targets, warm_up_length(length));

@@ -10,6 +10,7 @@ packages=(
   catch2              # Catch2 2.13: the test framework
   libcli11-dev        # command-line parsing for pss-node and pss-repl
   libedit-dev         # line editing and history for pss-repl
+  libssl-dev          # libcrypto: HMAC-SHA256 of the control handshake
   nlohmann-json3-dev  # JSON output of pss-repl and pss-bench
   netcat-openbsd      # the README's echo check
 )

@@ -24,6 +24,16 @@ struct broker_access : caf::io::abstract_broker {
     auto i = scribes.find(hdl);
     return i == scribes.end() ? nullptr : i->second.get();
   }
+
+  static caf::io::doorman* doorman_of(caf::io::abstract_broker* self,
+                                      caf::io::accept_handle hdl) {
+    using map_of_doormen
+        = doorman_map& (caf::io::abstract_broker::*)(caf::io::accept_handle);
+    auto map_fn = static_cast<map_of_doormen>(&broker_access::get_map);
+    auto& doormen = (self->*map_fn)(hdl);
+    auto i = doormen.find(hdl);
+    return i == doormen.end() ? nullptr : i->second.get();
+  }
 };
 
 } // namespace
@@ -91,9 +101,8 @@ void direct_scribe::data_transferred(caf::execution_unit* ctx, size_t written,
     scribe::data_transferred(ctx, written, remaining);
     return;
   }
-  run_as_handler(ctx, owner, [&] {
-    events_->on_transferred(owner, written, remaining);
-  });
+  run_as_handler(ctx, owner,
+                 [&] { events_->on_transferred(owner, written, remaining); });
 }
 
 void direct_scribe::graceful_shutdown() {
@@ -127,13 +136,26 @@ bool accept4_policy::try_accept(caf::io::network::native_socket& result,
   if (result >= 0)
     return true;
   result = caf::io::network::invalid_native_socket;
+  auto err = errno;
+  if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
+    out_of_descriptors = true;
   return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
          || errno == ECONNABORTED;
 }
 
+void shortage_acceptor::handle_event(caf::io::network::operation op) {
+  handle_event_impl(op, policy_);
+  if (policy_.out_of_descriptors) {
+    policy_.out_of_descriptors = false;
+    stopped_ = true;
+    passivate();
+  }
+}
+
 direct_doorman::direct_doorman(caf::io::network::default_multiplexer& mpx,
                                caf::io::network::native_socket fd)
-    : doorman(caf::io::network::accept_hdl_from_socket(fd)), acceptor_(mpx, fd) {
+    : doorman(caf::io::network::accept_hdl_from_socket(fd)),
+      acceptor_(mpx, fd) {
   // nop
 }
 
@@ -190,6 +212,13 @@ caf::io::accept_handle add_direct_doorman(caf::io::abstract_broker* self,
   auto hdl = ptr->hdl();
   self->add_doorman(std::move(ptr));
   return hdl;
+}
+
+bool take_accept_failure(caf::io::abstract_broker* self,
+                         caf::io::accept_handle hdl) {
+  auto ptr
+      = dynamic_cast<direct_doorman*>(broker_access::doorman_of(self, hdl));
+  return ptr != nullptr && ptr->take_accept_failure();
 }
 
 bool set_direct_events(caf::io::abstract_broker* self,

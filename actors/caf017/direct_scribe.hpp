@@ -6,7 +6,7 @@
 #include <caf/io/accept_handle.hpp>
 #include <caf/io/connection_handle.hpp>
 #include <caf/io/doorman.hpp>
-#include <caf/io/network/acceptor_impl.hpp>
+#include <caf/io/network/acceptor.hpp>
 #include <caf/io/network/default_multiplexer.hpp>
 #include <caf/io/network/native_socket.hpp>
 #include <caf/io/network/scribe_impl.hpp>
@@ -97,6 +97,37 @@ struct accept4_policy {
   /// invalid `result` when nothing waits.
   bool try_accept(caf::io::network::native_socket& result,
                   caf::io::network::native_socket fd);
+
+  /// Set when an accept failed for want of descriptors (EMFILE, ENFILE,
+  /// ENOBUFS, ENOMEM).
+  bool out_of_descriptors = false;
+};
+
+/// CAF's acceptor with `accept4_policy`, which stops listening by itself
+/// when an accept fails for want of descriptors.
+///
+/// Why: CAF 0.17's acceptor ignores a failed accept; the listening socket
+/// stays readable, so the I/O loop wakes again at once and fails again,
+/// thousands of times a second, until a descriptor frees up. This one
+/// removes itself from the loop at the first such failure and remembers it;
+/// its server learns of it (`take_accept_failure`) and decides when to try
+/// again.
+class shortage_acceptor : public caf::io::network::acceptor {
+public:
+  using acceptor::acceptor;
+
+  void handle_event(caf::io::network::operation op) override;
+
+  /// Whether accepting stopped for want of descriptors since the last call.
+  bool take_failure() {
+    auto result = stopped_;
+    stopped_ = false;
+    return result;
+  }
+
+private:
+  accept4_policy policy_;
+  bool stopped_ = false;
 };
 
 /// CAF's TCP doorman (`network::doorman_impl`, whose methods it mirrors),
@@ -115,14 +146,26 @@ public:
   void add_to_loop() override;
   void remove_from_loop() override;
 
+  /// See shortage_acceptor::take_failure.
+  bool take_accept_failure() {
+    return acceptor_.take_failure();
+  }
+
 private:
-  caf::io::network::acceptor_impl<accept4_policy> acceptor_;
+  shortage_acceptor acceptor_;
 };
 
 /// Adds a `direct_doorman` on the listening socket `fd` to `self`: what
 /// `self->add_doorman(fd)` does, with `direct_scribe`s for its connections.
 caf::io::accept_handle add_direct_doorman(caf::io::abstract_broker* self,
                                           caf::io::network::native_socket fd);
+
+/// Whether the doorman `hdl` of `self` stopped accepting for want of
+/// descriptors since the last call (it is out of the I/O loop then, as after
+/// `halt`, until `trigger`). False for a doorman that is not a
+/// `direct_doorman`.
+bool take_accept_failure(caf::io::abstract_broker* self,
+                         caf::io::accept_handle hdl);
 
 /// Installs `events` on the scribe of `hdl` in `self`. False if that scribe
 /// is not a `direct_scribe` (its reads then go CAF's way, which is correct,

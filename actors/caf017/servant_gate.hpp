@@ -45,6 +45,13 @@ public:
     return wanted_;
   }
 
+  /// Records that the socket took itself out of the I/O loop (see
+  /// shortage_acceptor): it is paused now, and the next `set_active(true)`
+  /// resumes it.
+  void paused_by_socket() {
+    applied_ = false;
+  }
+
   /// Ends the broker with `reason`, now or once the last change settled.
   void quit(caf::error reason) {
     if (quitting_)

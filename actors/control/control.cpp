@@ -1,6 +1,8 @@
 #include "pss/control.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <set>
 
 #include <arpa/inet.h>
@@ -8,15 +10,17 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <caf/io/middleman.hpp>
-#include <caf/io/middleman_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "caf017/basp_handoff.hpp"
 #include "caf_duration.hpp"
 #include "control/control_client.hpp"
+#include "control/control_dial.hpp"
 #include "control/control_gate.hpp"
+#include "control/front_door.hpp"
 #include "pss/atoms.hpp"
 #include "pss/errors.hpp"
+#include "server/listen_socket.hpp"
 
 namespace pss {
 
@@ -41,50 +45,37 @@ std::string endpoint_text(const std::string& host, uint16_t port) {
   return host + ":" + std::to_string(port);
 }
 
-// What the node at host:port published: its handle, and the messaging
-// interface it declared (empty for an untyped actor such as the gate).
-struct published_actor {
-  caf::strong_actor_ptr handle;
-  std::set<std::string> interface;
-};
-
-// Asks the middleman directly rather than through remote_actor(), which
-// waits forever for a node that accepts the connection but never answers.
-caf::expected<published_actor> connect_to(caf::scoped_actor& self,
-                                          const std::string& host,
-                                          uint16_t port, timeout_ms timeout) {
-  published_actor result;
-  caf::error err;
-  self->request(self->system().middleman().actor_handle(), to_caf(timeout),
-                caf::connect_atom::value, host, port)
-      .receive(
-          [&](const caf::node_id&, caf::strong_actor_ptr& ptr,
-              std::set<std::string>& interface) {
-            result.handle = std::move(ptr);
-            result.interface = std::move(interface);
-          },
-          [&](caf::error& x) { err = std::move(x); });
-  if (err == caf::sec::request_timeout)
-    return caf::make_error(error::timeout,
-                           "no answer from " + endpoint_text(host, port));
-  if (err)
-    return err;
-  if (!result.handle)
-    return caf::make_error(caf::sec::no_actor_published_at_port);
-  return result;
+caf::expected<uint16_t> check_and_open(const std::string& host, uint16_t port,
+                                       const std::string& secret,
+                                       listen_socket& sock) {
+  if (secret.empty() && !is_loopback_host(host))
+    return caf::make_error(error::invalid_argument,
+                           endpoint_text(host, port)
+                               + " is not a loopback address: a control "
+                                 "endpoint there needs a secret");
+  auto opened = open_listen_socket(host, port);
+  if (!opened)
+    return std::move(opened.error());
+  sock = *opened;
+  return sock.port;
 }
 
-// Sends the gate an empty request in the envelope: it answers `ok` for the
-// right secret and `unauthorized` for any other, without touching the
-// registry.
-caf::error check_secret(caf::scoped_actor& self, const caf::actor& gate,
-                        const std::string& secret, timeout_ms timeout) {
-  caf::error err;
-  self->request(gate, to_caf(timeout), auth_atom::value, secret, caf::message{})
-      .receive([](caf::ok_atom) {}, [&](caf::error& x) { err = std::move(x); });
-  if (err == caf::sec::request_timeout)
-    return caf::make_error(error::timeout, "the control gate did not answer");
-  return err;
+// Opens the door of a control endpoint on `sock` for `whom`, and closes it
+// when `whom` ends. The door holds a strong reference to `whom` (it names it
+// to every peer it lets through) and `whom` holds the door (in an
+// attachable) until it ends: no actor sits between them that CAF could
+// collect as unreachable.
+void open_door(caf::actor_system& sys, const caf::actor& whom,
+               std::set<std::string> interface, listen_socket sock,
+               std::string secret, const control_options& options) {
+  auto published = caf::actor_cast<caf::strong_actor_ptr>(whom);
+  auto port = sock.port;
+  auto door = std::make_shared<front_door>(
+      sock.fd, std::move(secret), options,
+      [&sys, port, published, interface](int fd) {
+        caf017::adopt_as_node(sys, fd, port, published, interface);
+      });
+  whom->attach_functor([door]() mutable { door.reset(); });
 }
 
 } // namespace
@@ -106,52 +97,71 @@ bool is_loopback_host(const std::string& host) {
 caf::expected<uint16_t> publish_control(caf::actor_system& sys,
                                         const registry_actor& reg,
                                         const std::string& host, uint16_t port,
-                                        const std::string& secret) {
+                                        const std::string& secret,
+                                        const control_options& options) {
+  listen_socket sock;
+  auto opened = check_and_open(host, port, secret, sock);
+  if (!opened)
+    return opened;
+  // Without a secret the registry itself is published (loopback only, every
+  // local user may control the node); with one, the gate that keeps actor
+  // handles and CAF's system messages from crossing.
+  caf::actor whom;
+  std::set<std::string> interface;
   if (secret.empty()) {
-    if (!is_loopback_host(host))
-      return caf::make_error(error::invalid_argument,
-                             endpoint_text(host, port)
-                                 + " is not a loopback address: a control "
-                                   "endpoint there needs a secret");
-    return sys.middleman().publish(reg, port, host.c_str(), true);
+    whom = caf::actor_cast<caf::actor>(reg);
+    interface = sys.message_types(reg);
+  } else {
+    whom = spawn_control_gate(sys, reg);
   }
-  auto gate = spawn_control_gate(sys, reg, secret);
-  auto published = sys.middleman().publish(gate, port, host.c_str(), true);
-  if (!published) {
-    // From a local actor: the gate refuses anonymous exit messages.
-    caf::scoped_actor self{sys};
-    self->send_exit(gate, caf::exit_reason::user_shutdown);
+  open_door(sys, whom, std::move(interface), sock, secret, options);
+  return sock.port;
+}
+
+caf::expected<caf::actor>
+connect_published(caf::actor_system& sys, const std::string& host,
+                  uint16_t port, const std::string& secret, timeout_ms timeout,
+                  std::set<std::string>* interface) {
+  auto deadline = timeout == infinity
+                      ? std::chrono::steady_clock::time_point::max()
+                      : std::chrono::steady_clock::now() + timeout;
+  auto fd = dial_control(host, port, secret, deadline);
+  if (!fd)
+    return std::move(fd.error());
+  auto left = timeout;
+  if (timeout != infinity)
+    left = std::max(timeout_ms{1},
+                    std::chrono::duration_cast<timeout_ms>(
+                        deadline - std::chrono::steady_clock::now()));
+  caf::scoped_actor self{sys};
+  auto peer = caf017::adopt_as_client(self, *fd, port, to_caf(left));
+  if (!peer) {
+    if (peer.error() == caf::sec::request_timeout)
+      return caf::make_error(error::timeout,
+                             "no answer from " + endpoint_text(host, port));
+    return std::move(peer.error());
   }
-  return published;
+  if (!peer->published)
+    return caf::make_error(caf::sec::no_actor_published_at_port);
+  if (interface != nullptr)
+    *interface = std::move(peer->interface);
+  return caf::actor_cast<caf::actor>(std::move(peer->published));
 }
 
 caf::expected<registry_actor>
 connect_control(caf::actor_system& sys, const std::string& host, uint16_t port,
                 const std::string& secret, timeout_ms timeout) {
-  auto started = std::chrono::steady_clock::now();
-  caf::scoped_actor self{sys};
-  auto published = connect_to(self, host, port, timeout);
+  std::set<std::string> interface;
+  auto published
+      = connect_published(sys, host, port, secret, timeout, &interface);
   if (!published)
     return std::move(published.error());
   // A registry declares its typed interface; the gate, untyped, declares
   // none.
-  if (!published->interface.empty())
-    return caf::actor_cast<registry_actor>(std::move(published->handle));
-  if (secret.empty())
-    return caf::make_error(error::unauthorized, "the control endpoint "
-                                                    + endpoint_text(host, port)
-                                                    + " asks for a secret");
-  auto gate = caf::actor_cast<caf::actor>(std::move(published->handle));
-  auto left = timeout;
-  if (timeout != infinity) {
-    auto spent = std::chrono::duration_cast<timeout_ms>(
-        std::chrono::steady_clock::now() - started);
-    left = spent < timeout ? timeout - spent : timeout_ms{1};
-  }
-  if (auto err = check_secret(self, gate, secret, left))
-    return err;
+  if (!interface.empty())
+    return caf::actor_cast<registry_actor>(std::move(*published));
   return caf::actor_cast<registry_actor>(
-      spawn_control_client(sys, std::move(gate), secret));
+      spawn_control_client(sys, std::move(*published)));
 }
 
 } // namespace pss

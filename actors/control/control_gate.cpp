@@ -9,7 +9,6 @@
 #include <caf/replies_to.hpp>
 
 #include "control/reply_scrub.hpp"
-#include "control/secret.hpp"
 #include "pss/atoms.hpp"
 #include "pss/errors.hpp"
 #include "pss/log.hpp"
@@ -34,7 +33,7 @@ constexpr auto address_lookup_timeout = std::chrono::seconds(2);
 // from a peer must not forge log lines.
 std::string request_text(const caf::message& msg) {
   if (msg.empty())
-    return "credential check";
+    return "an empty request";
   auto text = to_string(msg);
   if (text.size() > max_logged_request) {
     text.resize(max_logged_request);
@@ -99,10 +98,8 @@ struct relay<caf::detail::type_list<Outputs...>> {
 
 class control_gate : public caf::event_based_actor {
 public:
-  control_gate(caf::actor_config& cfg, registry_actor registry,
-               std::string secret)
-      : caf::event_based_actor(cfg), registry_(std::move(registry)),
-        secret_(std::move(secret)) {
+  control_gate(caf::actor_config& cfg, registry_actor registry)
+      : caf::event_based_actor(cfg), registry_(std::move(registry)) {
     // nop
   }
 
@@ -154,9 +151,8 @@ public:
           return refusal(outside_envelope);
         });
     return {
-        [this](auth_atom, const std::string& secret,
-               caf::message& request) -> caf::result<caf::message> {
-          return open(secret, std::move(request));
+        [this](auth_atom, caf::message& request) -> caf::result<caf::message> {
+          return open(std::move(request));
         },
         [this](refused_atom, const caf::node_id& who, const std::string& reason,
                const std::string& what) { report(who, reason, what); },
@@ -175,8 +171,7 @@ private:
   static bool is_envelope(const caf::mailbox_element& x) {
     auto& content = x.content();
     return !x.mid.is_response()
-           && content
-                  .match_elements<caf::atom_value, std::string, caf::message>()
+           && content.match_elements<caf::atom_value, caf::message>()
            && content.get_as<caf::atom_value>(0) == auth_atom::value;
   }
 
@@ -190,13 +185,7 @@ private:
     return sender != nullptr ? sender->node() : caf::node_id{};
   }
 
-  caf::result<caf::message> open(const std::string& secret,
-                                 caf::message request) {
-    if (!secrets_equal(secret, secret_)) {
-      auto reason = secret.empty() ? "missing secret" : "wrong secret";
-      report(sender_node(), reason, request_text(request));
-      return refusal(reason);
-    }
+  caf::result<caf::message> open(caf::message request) {
     if (request.empty())
       return caf::make_message(caf::ok_atom::value);
     // The gate asks and answers itself rather than delegating: a delegated
@@ -247,15 +236,13 @@ private:
   }
 
   registry_actor registry_;
-  std::string secret_;
 };
 
 } // namespace
 
 caf::actor spawn_control_gate(caf::actor_system& sys,
-                              const registry_actor& registry,
-                              std::string secret) {
-  return sys.spawn<control_gate>(registry, std::move(secret));
+                              const registry_actor& registry) {
+  return sys.spawn<control_gate>(registry);
 }
 
 } // namespace pss

@@ -12,17 +12,16 @@ namespace pss {
 /// Spawns the control gate of `registry`: the actor a control endpoint with
 /// a secret publishes instead of the registry (see pss/control.hpp).
 ///
-/// It takes requests only as `(auth_atom, secret, request)`. With the right
-/// secret it sends `request` to the registry and answers with the reply,
-/// scrubbed of actor handles (reply_scrub.hpp); an empty `request` only
-/// checks the secret and answers `ok`. Everything else is answered with
-/// `unauthorized`, logged with the sender's address and node, and does
-/// nothing: a wrong or missing secret, a request outside the envelope, and
-/// from other nodes any CAF system message (an exit message would end the
-/// gate, a forged response would pass for the registry's). The gate ends
-/// when the registry does.
+/// Only peers that passed the endpoint's door (the secret's handshake, see
+/// control/front_door.hpp) reach it. It takes requests only as
+/// `(auth_atom, request)`: it sends `request` to the registry and answers
+/// with the reply, scrubbed of actor handles (reply_scrub.hpp); an empty
+/// `request` answers `ok`. Everything else is answered with `unauthorized`,
+/// logged with the sender's address and node, and does nothing: a request
+/// outside the envelope, and from other nodes any CAF system message (an
+/// exit message would end the gate, a forged response would pass for the
+/// registry's). The gate ends when the registry does.
 caf::actor spawn_control_gate(caf::actor_system& sys,
-                              const registry_actor& registry,
-                              std::string secret);
+                              const registry_actor& registry);
 
 } // namespace pss

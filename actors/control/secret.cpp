@@ -1,5 +1,3 @@
-#include "control/secret.hpp"
-
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -13,17 +11,6 @@
 #include "pss/errors.hpp"
 
 namespace pss {
-
-bool secrets_equal(const std::string& given, const std::string& expected) {
-  // Every byte of `expected` is looked at whatever `given` holds; the
-  // differences are gathered, never acted on one by one.
-  volatile unsigned char difference = given.size() == expected.size() ? 0 : 1;
-  for (size_t i = 0; i < expected.size(); ++i) {
-    char other = i < given.size() ? given[i] : 0;
-    difference = difference | static_cast<unsigned char>(expected[i] ^ other);
-  }
-  return difference == 0;
-}
 
 namespace {
 

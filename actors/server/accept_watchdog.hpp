@@ -22,7 +22,10 @@ public:
   /// Longest pause, in checks.
   static constexpr int max_pause = 10;
 
-  /// Counts one accepted connection: accepting works, forget the back-off.
+  /// Counts one accepted connection that left the reserve untouched:
+  /// accepting works, forget the back-off. (One that took a reserved
+  /// descriptor is `reserve_reached` instead, never this: a retry that
+  /// gets one more descriptor is no sign the shortage is over.)
   void accepted() {
     ++accepted_;
     backoff_ = 1;
@@ -71,11 +74,18 @@ public:
 
   /// Pauses as in a shortage, before it happens: the process is about to run
   /// out of descriptors (the server keeps a reserve for others, such as
-  /// the control endpoint, whose accept loop has no watchdog of its own).
+  /// the control endpoint and the sessions' own needs). While in a shortage
+  /// the server resumes only once the kernel shows descriptors to spare
+  /// (descriptors_to_spare), so that pauses that end cost no failed accept.
   void reserve_reached() {
     in_shortage_ = true;
     pause_left_ = backoff_;
     backoff_ = std::min(backoff_ * 2, max_pause);
+  }
+
+  /// An accept failed for want of descriptors: pause as in a shortage.
+  void accept_failed() {
+    reserve_reached();
   }
 
   /// Ends a pause early: a descriptor was just freed (a session ended).

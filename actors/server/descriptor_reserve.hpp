@@ -1,6 +1,8 @@
 #pragma once
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 namespace pss {
 
@@ -16,6 +18,18 @@ inline int descriptor_limit() {
       || lim.rlim_cur > 1'000'000'000)
     return 1'000'000'000;
   return static_cast<int>(lim.rlim_cur);
+}
+
+/// Whether the process has descriptors to spare beyond the reserve, asked
+/// of the kernel: the lowest free descriptor (the one an accept would get)
+/// lies below `limit - descriptor_reserve`. `any_fd` is any open descriptor
+/// (duplicated and closed again: two system calls).
+inline bool descriptors_to_spare(int any_fd, int limit) {
+  int probe = ::fcntl(any_fd, F_DUPFD_CLOEXEC, 0);
+  if (probe < 0)
+    return false;
+  ::close(probe);
+  return probe < limit - descriptor_reserve;
 }
 
 } // namespace pss

@@ -36,6 +36,14 @@ void watch_accepting(server_broker* self) {
   auto& st = self->state;
   st.descriptor_limit = descriptor_limit();
   auto queued = accept_queue_length(static_cast<int>(st.doorman.id()));
+  if (take_accept_failure(self, st.doorman)) {
+    // The doorman left the loop by itself at a failed accept.
+    st.gate.paused_by_socket();
+    if (!st.watchdog.in_shortage())
+      log(log_level::warning, st.config->server_name,
+          "out of file descriptors: pausing accepts until some are free");
+    st.watchdog.accept_failed();
+  }
   if (st.watchdog.check(session_count(st) < st.max, queued)
       && st.watchdog.shortage_began())
     log(log_level::warning, st.config->server_name,
@@ -63,13 +71,12 @@ void start_session(server_broker* self, caf::io::connection_handle hdl) {
   self->configure_read(
       hdl, caf::io::receive_policy::at_most(st.config->options.read_buffer));
   auto child = self->fork(start_child, hdl, st.config, peer, stats);
-  st.watchdog.accepted();
   // Descriptors are handed out lowest first, so a high one means few are
   // left: stop accepting before none are, so that the node's control
-  // endpoint (CAF's own listener, which spins when it cannot accept) and
-  // the sessions still have some.
+  // endpoint and the sessions still have some.
   if (fd < st.descriptor_limit - descriptor_reserve) {
     st.reserve_warned = false;
+    st.watchdog.accepted();
   } else {
     if (!st.reserve_warned)
       log(log_level::warning, st.config->server_name,
@@ -140,7 +147,15 @@ void update_accepting(server_broker* self) {
     start_session(self, hdl);
   }
   publish_counts(st);
-  st.gate.set_active(may_serve(st) && !st.watchdog.paused());
+  auto accepting = may_serve(st) && !st.watchdog.paused();
+  // In a shortage, a retry is worth an accept only with descriptors to
+  // spare: asking the kernel costs two system calls, a failed accept one,
+  // but a failed accept takes the doorman out of the loop again (and a
+  // success would eat the reserve).
+  if (accepting && st.watchdog.in_shortage())
+    accepting = descriptors_to_spare(static_cast<int>(st.doorman.id()),
+                                     st.descriptor_limit);
+  st.gate.set_active(accepting);
 }
 
 } // namespace server

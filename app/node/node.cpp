@@ -52,7 +52,8 @@ int serve(caf::actor_system& sys, const node_options& opts,
   };
   if (opts.control) {
     auto& ep = *opts.control;
-    auto port = publish_control(sys, reg, ep.host, ep.port, secret);
+    auto port = publish_control(sys, reg, ep.host, ep.port, secret,
+                                opts.control_limits);
     if (!port)
       return fail("control endpoint " + ep.host + ":" + std::to_string(ep.port)
                   + ": " + sys.render(port.error()));

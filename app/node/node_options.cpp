@@ -25,11 +25,27 @@ parse_result parse_command_line(int argc, const char* const* argv) {
                  "port); default: off")
       ->type_name("HOST:PORT");
   app.add_option("--secret-file", result.options.secret_file,
-                 "file holding the secret every control request must carry "
+                 "file holding the secret a control client must prove it "
+                 "knows (HMAC challenge-response; the secret never crosses "
+                 "the wire) "
                  "(mode 600, at least 16 characters; default: the "
                  "environment variable PSS_SECRET, else no secret). Needed "
                  "for a control endpoint beyond loopback")
       ->type_name("PATH");
+  auto& limits = result.options.control_limits;
+  app.add_option("--control-max-pending", limits.max_pending_handshakes,
+                 "most control connections in their handshake at once; at "
+                 "the limit a new one closes the oldest")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  int64_t handshake_ms = limits.handshake_timeout.count();
+  app.add_option("--control-handshake-timeout", handshake_ms,
+                 "milliseconds a control connection has to complete its "
+                 "handshake before it is closed")
+      ->type_name("MS")
+      ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}))
+      ->capture_default_str();
   app.add_option("--server", specs,
                  "start a server: HANDLER[,name=NAME][,port=P][,max=M]"
                  "[,packet=0|1|2|4|line][,packet-size=BYTES]"
@@ -47,6 +63,7 @@ parse_result parse_command_line(int argc, const char* const* argv) {
     result.error = e.what();
     return result;
   }
+  limits.handshake_timeout = timeout_ms{handshake_ms};
   if (control == "off") {
     result.options.control = caf::none;
   } else {

@@ -8,6 +8,7 @@
 #include <caf/optional.hpp>
 #include <caf/string_view.hpp>
 
+#include "pss/control.hpp"
 #include "pss/options.hpp"
 #include "pss/spec_text.hpp"
 
@@ -22,6 +23,8 @@ struct node_options {
   /// File holding the control endpoint's secret; empty: `PSS_SECRET`, or
   /// no secret.
   std::string secret_file;
+  /// Limits of the control endpoint's door on peers in their handshake.
+  control_options control_limits;
   /// The servers to start, in order.
   std::vector<server_spec> servers;
 };

@@ -55,8 +55,8 @@ using output_atom = caf::atom_constant<caf::atom("pss_out")>;
 using send_atom = caf::atom_constant<caf::atom("pss_send")>;
 /// Close a session after its pending output is written.
 using close_atom = caf::atom_constant<caf::atom("pss_close")>;
-/// Opens the envelope `(auth_atom, secret, request)` that a control endpoint
-/// with a secret takes (see pss/control.hpp).
+/// Opens the envelope `(auth_atom, request)` that the gate of a control
+/// endpoint with a secret takes (see pss/control.hpp).
 using auth_atom = caf::atom_constant<caf::atom("pss_auth")>;
 /// A control gate refused a message before it reached the mailbox
 /// (internal: the gate reports it to itself to log it).

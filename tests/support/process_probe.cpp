@@ -1,6 +1,7 @@
 #include "process_probe.hpp"
 
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 
@@ -31,6 +32,27 @@ size_t resident_kib(pid_t pid) {
       return kib;
     }
   return 0;
+}
+
+long cpu_ticks(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string text{std::istreambuf_iterator<char>{in}, {}};
+  // Fields after the command name (which is in parentheses and may hold
+  // spaces): state is field 3, utime 14, stime 15.
+  auto close = text.rfind(')');
+  if (close == std::string::npos)
+    return -1;
+  std::istringstream fields{text.substr(close + 2)};
+  std::string field;
+  long utime = 0;
+  long stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14)
+      utime = std::stol(field);
+    if (i == 15)
+      stime = std::stol(field);
+  }
+  return utime + stime;
 }
 
 } // namespace pss::test

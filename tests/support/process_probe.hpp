@@ -20,4 +20,8 @@ inline size_t own_descriptors() {
 /// 0 if it cannot be read.
 size_t resident_kib(pid_t pid);
 
+/// CPU time (user + system) the process `pid` used so far, in clock ticks
+/// (sysconf(_SC_CLK_TCK) a second); -1 if it cannot be read.
+long cpu_ticks(pid_t pid);
+
 } // namespace pss::test
