@@ -209,7 +209,7 @@ private:
   void report(const caf::node_id& who, const std::string& reason,
               const std::string& what) {
     auto write = [reason, what](const std::string& sender) {
-      log(log_level::warning, log_source,
+      log(log_level::warning, log_source, log_kind{"refused"},
           "refused " + what + " from " + sender + ": " + reason);
     };
     if (who == caf::none) {

@@ -159,7 +159,7 @@ struct front_door::loop {
       }
       if (short_of_descriptors) {
         short_of_descriptors = false;
-        log(log_level::info, log_source,
+        log(log_level::info, log_source, log_kind{"descriptors"},
             "descriptors available again: accepting control connections");
       }
       backoff = first_backoff;
@@ -169,7 +169,7 @@ struct front_door::loop {
 
   void pause_accepting() {
     if (!short_of_descriptors)
-      log(log_level::warning, log_source,
+      log(log_level::warning, log_source, log_kind{"descriptors"},
           "out of file descriptors: control connections wait in the listen "
           "queue (retrying every "
               + std::to_string(backoff.count()) + " ms and up to "
@@ -185,7 +185,7 @@ struct front_door::loop {
       // the handshake in a round trip, a slot held longer is likely a
       // stranger's. Evicting it keeps the door open to newcomers.
       auto& oldest = handshakes.front();
-      log(log_level::warning, log_source,
+      log(log_level::warning, log_source, log_kind{"handshakes at limit"},
           "closed control connection from " + oldest.peer + ": "
               + std::to_string(options.max_pending_handshakes)
               + " handshakes in progress, this one the oldest");
@@ -230,7 +230,7 @@ struct front_door::loop {
     if (!send_all_now(x.fd, verdict.bytes.data(), verdict.bytes.size())
         || !verdict.accepted) {
       if (!verdict.accepted)
-        log(log_level::warning, log_source,
+        log(log_level::warning, log_source, log_kind{"refused"},
             "refused control connection from " + x.peer + ": "
                 + auth::describe(verdict.reason));
       ::close(x.fd);

@@ -40,13 +40,13 @@ void watch_accepting(server_broker* self) {
     // The doorman left the loop by itself at a failed accept.
     st.gate.paused_by_socket();
     if (!st.watchdog.in_shortage())
-      log(log_level::warning, st.config->server_name,
+      log(log_level::warning, st.config->server_name, log_kind{"descriptors"},
           "out of file descriptors: pausing accepts until some are free");
     st.watchdog.accept_failed();
   }
   if (st.watchdog.check(session_count(st) < st.max, queued)
       && st.watchdog.shortage_began())
-    log(log_level::warning, st.config->server_name,
+    log(log_level::warning, st.config->server_name, log_kind{"accept stalled"},
         std::to_string(queued)
             + " clients wait but none can be accepted (out of file "
               "descriptors?): pausing accepts and retrying");
@@ -80,6 +80,7 @@ void start_session(server_broker* self, caf::io::connection_handle hdl) {
   } else {
     if (!st.reserve_warned)
       log(log_level::warning, st.config->server_name,
+          log_kind{"descriptor reserve"},
           "out of file descriptors soon (descriptor " + std::to_string(fd)
               + " of " + std::to_string(st.descriptor_limit) + ", "
               + std::to_string(descriptor_reserve)
@@ -122,7 +123,10 @@ void on_session_down(server_broker* self, const caf::down_msg& msg) {
     return;
   if (!is_clean_exit(msg.reason)
       && msg.reason != caf::exit_reason::user_shutdown)
+    // Each reason is a cause of its own: a flood of resets must not hide
+    // the one session that timed out.
     log(log_level::warning, st.config->server_name,
+        log_kind{"session ended: " + server_tally::reason_name(msg.reason)},
         "session " + std::to_string(msg.source.id()) + " (" + i->second.peer
             + ") ended: " + describe(msg.reason));
   st.tally.ended(msg.reason, i->second.stats->read());

@@ -179,7 +179,7 @@ void session_core::dispatch(const char* data, size_t size) {
   try {
     if (!current(msg) && !warned_unhandled_) {
       warned_unhandled_ = true;
-      log(log_level::warning, server_name(),
+      log(log_level::warning, server_name(), log_kind{"no packet handler"},
           "session " + std::to_string(handle().id()) + " (" + peer()
               + ") has no handler for pss::packet; packets are dropped");
     }

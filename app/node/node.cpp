@@ -19,12 +19,12 @@ namespace pss::node {
 
 namespace {
 
-/// Lines on stdout are an interface for scripts: one per event, flushed at
+/// Lines on stdout are an interface for scripts: one per event, written at
 /// once so that a reader on a pipe sees them as they happen.
+/// They are queued for a writer thread (print_line): a stdout nobody reads
+/// must not hold the node up, at startup or at shutdown.
 void print_event(const std::string& line) {
-  std::fputs(line.c_str(), stdout);
-  std::fputc('\n', stdout);
-  std::fflush(stdout);
+  print_line(line);
 }
 
 int startup_error(const std::string& what) {
@@ -117,6 +117,8 @@ int run_node(int argc, const char* const* argv, handler_table handlers) {
   configure(cfg);
   // CAF's own argument parsing is not used: pss-node's command line is ours.
   caf::actor_system sys{cfg};
+  // Whoever reaches the control endpoint can make CAF print: to the log.
+  log_caf_output(sys);
   return serve(sys, parsed.options, *secret, std::move(handlers), signals);
 }
 

@@ -61,5 +61,8 @@ using auth_atom = caf::atom_constant<caf::atom("pss_auth")>;
 /// A control gate refused a message before it reached the mailbox
 /// (internal: the gate reports it to itself to log it).
 using refused_atom = caf::atom_constant<caf::atom("pss_refuse")>;
+/// A metrics session stops waiting for the rest of its request (its
+/// deadline passed, or its slot is needed).
+using give_up_atom = caf::atom_constant<caf::atom("pss_giveup")>;
 
 } // namespace pss

@@ -35,24 +35,37 @@ environment_with(const std::map<std::string, std::string>& extra) {
 
 child_process::child_process(const std::string& program,
                              std::vector<std::string> args,
-                             const std::map<std::string, std::string>& env) {
+                             const std::map<std::string, std::string>& env,
+                             stderr_kind err)
+    : stderr_kind_(err) {
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0)
     return;
-  // stderr goes to a file: a pipe nobody reads could fill up and block the
-  // child's logging.
-  char path[] = "/tmp/pss-test-stderr-XXXXXX";
-  stderr_fd_ = ::mkostemp(path, O_CLOEXEC);
-  if (stderr_fd_ < 0) {
-    ::close(out[0]);
-    ::close(out[1]);
-    return;
+  int err_pipe[2] = {-1, -1};
+  if (err == stderr_kind::unread_pipe) {
+    if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+      ::close(out[0]);
+      ::close(out[1]);
+      return;
+    }
+    stderr_fd_ = err_pipe[0];
+  } else {
+    // By default stderr goes to a file: a pipe nobody reads could fill up
+    // and hold the child's logging back.
+    char path[] = "/tmp/pss-test-stderr-XXXXXX";
+    stderr_fd_ = ::mkostemp(path, O_CLOEXEC);
+    if (stderr_fd_ < 0) {
+      ::close(out[0]);
+      ::close(out[1]);
+      return;
+    }
+    ::unlink(path);
   }
-  ::unlink(path);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, stderr_fd_, STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(
+      &actions, err_pipe[1] >= 0 ? err_pipe[1] : stderr_fd_, STDERR_FILENO);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
                                    O_RDONLY, 0);
   std::vector<char*> argv;
@@ -87,6 +100,8 @@ child_process::child_process(const std::string& program,
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   ::close(out[1]);
+  if (err_pipe[1] >= 0)
+    ::close(err_pipe[1]);
   stdout_fd_ = out[0];
 }
 
@@ -159,6 +174,43 @@ std::string child_process::stderr_text() {
     offset += n;
   }
   return text;
+}
+
+namespace {
+
+// Writes into the pipe whose reading end is `read_fd` until it is full.
+// Through a writing end of its own (opened by its /proc path), so that
+// O_NONBLOCK does not reach the child's end of the pipe.
+bool fill_pipe(int read_fd) {
+  auto path = "/proc/self/fd/" + std::to_string(read_fd);
+  auto fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  std::string junk(4096, '#');
+  bool full = false;
+  for (;;) {
+    auto n = ::write(fd, junk.data(), junk.size());
+    if (n > 0)
+      continue;
+    if (n < 0 && errno == EINTR)
+      continue;
+    full = n < 0 && errno == EAGAIN;
+    if (full && junk.size() > 1) {
+      junk.resize(1); // the last bytes: a smaller write may still fit
+      continue;
+    }
+    break;
+  }
+  ::close(fd);
+  return full;
+}
+
+} // namespace
+
+bool child_process::fill_pipes() {
+  auto out = fill_pipe(stdout_fd_);
+  auto err = stderr_kind_ != stderr_kind::unread_pipe || fill_pipe(stderr_fd_);
+  return out && err;
 }
 
 std::string read_line_starting(child_process& proc, const std::string& prefix,

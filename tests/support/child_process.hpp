@@ -11,6 +11,14 @@
 
 namespace pss::test {
 
+/// Where a child's stderr goes.
+enum class stderr_kind {
+  /// A file the test reads with `stderr_text`.
+  file,
+  /// A pipe that the test never reads (see `fill_pipes`).
+  unread_pipe,
+};
+
 /// A program run by a test, with its stdout and stderr captured. Every wait
 /// has a deadline; the destructor kills the process if it still runs.
 class child_process {
@@ -18,7 +26,8 @@ public:
   /// Starts `program` with `args` (not including argv[0]), in this
   /// process's environment with `env` added (or replaced).
   child_process(const std::string& program, std::vector<std::string> args,
-                const std::map<std::string, std::string>& env = {});
+                const std::map<std::string, std::string>& env = {},
+                stderr_kind err = stderr_kind::file);
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;
   ~child_process();
@@ -45,13 +54,19 @@ public:
   /// did not end in time (or ended by a signal).
   int wait_exit(std::chrono::milliseconds deadline = default_deadline);
 
-  /// Everything the process wrote to stderr so far.
+  /// Everything the process wrote to stderr so far (`stderr_kind::file`).
   std::string stderr_text();
+
+  /// Fills the stdout pipe (and stderr's, if a pipe) up to its capacity, as
+  /// a reader that stopped reading leaves it: the child's next write to it
+  /// blocks. Returns whether both are full.
+  bool fill_pipes();
 
 private:
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   int stderr_fd_ = -1;
+  stderr_kind stderr_kind_;
   std::string stdout_buf_;
   int exit_status_ = -1;
   bool exited_ = false;

@@ -20,8 +20,9 @@ namespace pss::test {
 struct node_process {
   /// Runs pss-node with `args`, in this environment plus `env`.
   explicit node_process(std::vector<std::string> args,
-                        const std::map<std::string, std::string>& env = {})
-      : proc(PSS_NODE_BINARY, std::move(args), env) {
+                        const std::map<std::string, std::string>& env = {},
+                        stderr_kind err = stderr_kind::file)
+      : proc(PSS_NODE_BINARY, std::move(args), env, err) {
     // nop
   }
 
