@@ -21,6 +21,7 @@
 #include <catch2/catch.hpp>
 
 #include "auth/challenge.hpp"
+#include "log_lines.hpp"
 #include "loopback_client.hpp"
 #include "node_process.hpp"
 #include "process_probe.hpp"
@@ -335,6 +336,38 @@ TEST_CASE("the secret never crosses the wire") {
   CHECK(seen.find("PSSCTL01") != std::string::npos);
   CHECK(seen.find("alpha") != std::string::npos);
   CHECK(seen.find(test_secret) == std::string::npos);
+}
+
+TEST_CASE("a flood of wrong secrets logs at most 10 refusals a second and "
+          "counts the rest") {
+  door_node door;
+  constexpr size_t tries = 200;
+  auto start = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < tries; ++i) {
+    loopback_client guesser{door.port};
+    auto hello = guesser.receive(auth::hello_size);
+    REQUIRE(hello.size() == auth::hello_size);
+    REQUIRE(guesser.send(response_to(hello, "a guess, not the secret")));
+    std::string got;
+    REQUIRE(guesser.receive_to_end(got));
+    REQUIRE(got.size() == auth::refused_size);
+  }
+  cause_count seen;
+  auto accounted = poll_until([&] {
+    seen = count_cause(door.node.proc.stderr_text(),
+                       "refused control connection from", "refused");
+    return seen.written + seen.suppressed == tries;
+  });
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::steady_clock::now() - start)
+                     .count();
+  CAPTURE(seen.written, seen.suppressed, seen.summaries, seconds);
+  CHECK(accounted);
+  CHECK(seen.written <= 10 * static_cast<size_t>(seconds + 1));
+  CHECK(seen.summaries >= 1);
+  // The guesses cost nobody else anything.
+  test_node here;
+  CHECK(door.answers(here));
 }
 
 TEST_CASE("a client that does not know the handshake is refused") {

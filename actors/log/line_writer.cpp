@@ -70,8 +70,12 @@ void line_writer::run() {
     writing_ = !batch.empty();
     guard.unlock();
     write_all(batch);
-    if (tick_ && clock::now() >= next_tick) {
-      tick_();
+    // The next tick moves on whether or not there is a tick to run: a
+    // deadline left in the past would make the wait above return at once,
+    // for ever (a writer without a tick would spin).
+    if (clock::now() >= next_tick) {
+      if (tick_)
+        tick_();
       next_tick = clock::now() + tick_period_;
     }
     guard.lock();
