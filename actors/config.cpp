@@ -4,6 +4,7 @@
 #include <caf/settings.hpp>
 
 #include "caf017/scheduler.hpp"
+#include "memory/heap_release.hpp"
 #include "pss/errors.hpp"
 #include "type_ids.hpp"
 
@@ -43,6 +44,8 @@ void configure(caf::actor_system_config& cfg) {
   // per request of work sharing under request/response load.
   if (caf::get_if(&cfg.content, "scheduler.policy") == nullptr)
     cfg.set("scheduler.policy", caf::atom("sharing"));
+  // Large packets' buffers go back to the system once freed.
+  release_large_buffers_to_system();
   cfg.add_message_types<caf::id_block::pss>();
   cfg.add_error_category(error_category, render_error);
 }

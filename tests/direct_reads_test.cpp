@@ -196,6 +196,8 @@ TEST_CASE("a fast-path read that overflows the send buffer ends the session "
     self.send(std::string(8 * 1024 * 1024, 'x'));
   });
   spec.packet = packet_type::u32;
+  // Small packets: the write limit is at least twice the packet limit.
+  spec.packet_size = 1024;
   auto info = start_raw_server(node.reg, spec, amplifier);
   REQUIRE(info);
   loopback_client hog{info->port};

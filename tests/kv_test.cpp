@@ -411,6 +411,10 @@ TEST_CASE("pss-kv stops on SIGINT and SIGTERM with status 0, also during a "
   }));
   auto start = clock_type::now();
   kv.proc.send_signal(signal_number);
+  // A peer that closes once its session ended: the node lingers for the
+  // peer's FIN (up to linger_ms, 5 s) so that no reply is cut off.
+  CHECK(client.wait_closed());
+  client.close();
   CHECK(kv.proc.wait_exit() == 0);
   CHECK(clock_type::now() - start < 5s);
 }

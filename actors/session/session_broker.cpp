@@ -10,6 +10,7 @@
 
 #include "caf017/broker_cleanup.hpp"
 #include "caf017/direct_scribe.hpp"
+#include "memory/heap_release.hpp"
 #include "pss/atoms.hpp"
 #include "pss/log.hpp"
 #include "server/listen_socket.hpp"
@@ -109,14 +110,18 @@ void session_state::on_bytes(const char* data, size_t size) {
   // A read that filled the buffer suggests more is coming: read more at a
   // time. Sessions start small (idle memory) and grow only under load.
   if (size == read_size_ && read_size_ < max_read_size) {
-    read_size_ = std::min(read_size_ * 2, max_read_size);
+    read_size_ = static_cast<uint32_t>(
+        std::min(size_t{read_size_} * 2, max_read_size));
     broker()->configure_read(connection(),
                              caf::io::receive_policy::at_most(read_size_));
   }
   in_read_ = true;
+  auto held = decoder_.buffered();
   auto err = decoder_.feed(
       data, size, [this](const char* pkt, size_t n) { take_packet(pkt, n); });
   in_read_ = false;
+  if (decoder_.buffered() < held) // A packet split across reads is done.
+    note_buffer_freed(held);
   if (err) {
     fail(std::move(err)); // Writes the replies so far, then ends.
     return;
@@ -161,7 +166,9 @@ void session_state::on_closed() {
   if (peer_done_ || !broker()->valid(connection())
       || ((link_ || work_pending())
           && connection_reset(static_cast<int>(connection().id())))) {
-    release_connection();
+    // The peer is gone and CAF's pending write (if any) fails: nothing to
+    // linger for.
+    released_ = true;
     end(caf::exit_reason::normal); // The original's `socket_closed`.
     return;
   }
@@ -212,9 +219,8 @@ void session_state::count_output(size_t bytes, uint32_t packets) {
   session_stats::bump(stats_->packets_out, packets);
 }
 
-void session_state::on_worker_output(const std::string& bytes,
-                                     uint32_t packets, uint32_t credit,
-                                     uint32_t credit_bytes) {
+void session_state::on_worker_output(const std::string& bytes, uint32_t packets,
+                                     uint32_t credit, uint32_t credit_bytes) {
   if (ending())
     return;
   if (!bytes.empty()) {
@@ -244,9 +250,7 @@ void session_state::on_worker_done(const caf::error& reason) {
 }
 
 size_t session_state::write_limit() const {
-  auto& opts = cfg_->options;
-  return opts.write_limit != 0 ? opts.write_limit
-                               : size_t{16} * opts.write_high_water;
+  return effective_write_limit(cfg_->options, cfg_->packet, cfg_->packet_limit);
 }
 
 void session_state::write_out() {
@@ -272,6 +276,10 @@ void session_state::write_out() {
     caf_writing_ = true;
     broker()->ack_writes(connection(), true);
     broker()->flush(connection());
+    // A flush that started a write swapped in the buffer of CAF's previous
+    // write, now empty: a large one goes.
+    if (buf.empty())
+      release_caf_output_buffer();
   }
   release_pending_output();
   if (caf_writing_)
@@ -280,7 +288,10 @@ void session_state::write_out() {
 
 void session_state::check_backlog() {
   // After a flush, wr_buf holds only what queues behind a write the peer
-  // has not taken yet: the measure of a peer that does not read.
+  // has not taken yet: the measure of a peer that does not read. (The
+  // write under way does not count: one reply larger than the high water,
+  // which the peer may well be reading, pauses nothing. Reading stops when
+  // a second queues behind it; the write limit leaves room for that.)
   auto queued = broker()->wr_buf(connection()).size();
   if (queued > write_limit()) {
     fail(
@@ -298,10 +309,24 @@ void session_state::on_transferred(size_t remaining) {
   if (remaining == 0) {
     caf_writing_ = false;
     broker()->ack_writes(connection(), false);
+    release_caf_output_buffer();
   }
   if (write_backed_up_ && remaining <= cfg_->options.write_high_water / 2) {
     write_backed_up_ = false;
     update_reading();
+  }
+}
+
+void session_state::release_caf_output_buffer() {
+  // CAF clears its write buffers but keeps their capacity for the
+  // connection's life: one large reply would pin its size (twice: CAF swaps
+  // two buffers) until the session ends. The buffer of the write under way
+  // is CAF's alone; it comes back here, empty, with the next flush.
+  auto& buf = broker()->wr_buf(connection());
+  if (buf.empty() && buf.capacity() > max_read_size) {
+    auto capacity = buf.capacity();
+    std::vector<char>{}.swap(buf);
+    note_buffer_freed(capacity);
   }
 }
 
@@ -313,8 +338,11 @@ void session_state::release_pending_output() {
   auto& out = shared_output();
   out.clear();
   // A burst must not pin its memory on the I/O thread for good.
-  if (out.capacity() > 64 * 1024)
+  if (out.capacity() > 64 * 1024) {
+    auto capacity = out.capacity();
     std::vector<char>{}.swap(out);
+    note_buffer_freed(capacity);
+  }
 }
 
 uint32_t session_state::now_ms() {
@@ -369,10 +397,16 @@ void session_state::fail(caf::error reason) {
   // is still ours), and CAF's pending write fails and releases it.
   // Otherwise the replies to the packets before the failure still go out,
   // within the linger time.
-  bool abort = reason == error::send_buffer_full || reason == error::timeout;
-  if (abort) {
+  // The peer of a full send buffer gets a reset: a FIN after the part of
+  // its replies it took would make them look complete. A silent peer has
+  // no reply in flight; it gets a FIN.
+  if (reason == error::send_buffer_full || reason == error::timeout) {
     release_pending_output();
-    ::shutdown(static_cast<int>(connection().id()), SHUT_RDWR);
+    auto fd = static_cast<int>(connection().id());
+    if (reason == error::send_buffer_full)
+      reset_connection(fd);
+    else
+      ::shutdown(fd, SHUT_RDWR);
     released_ = true; // Nothing left to linger for.
   } else {
     write_out();
@@ -396,21 +430,31 @@ session_state::~session_state() {
   // CAF never closes a broker's mailbox; a message we sent ourselves would
   // keep the broker alive (caf017/broker_cleanup.hpp).
   drain_mailbox(broker(), broker()->fail_state());
+  // Large packets of this session may have left free memory behind.
+  trim_heap_if_pending();
 }
 
 void session_state::release_connection() {
-  // Without output queued in CAF, CAF sends FIN and closes the descriptor
-  // at once when the session ends; with some, it would wait for a peer
-  // that may never read.
-  if (!caf_writing_ || released_)
+  // CAF ends the connection when the session ends: it writes what it
+  // holds, sends FIN and closes the descriptor. Two things go wrong
+  // without a watch: a peer that never reads keeps CAF writing for ever,
+  // and a peer still sending has input unread at the close, for which the
+  // kernel resets the connection and drops the replies it still held. A
+  // peer that sent its FIN has nothing more to send.
+  if (released_)
     return;
   released_ = true;
+  bool input_open = !peer_done_;
+  if (!caf_writing_ && !input_open)
+    return;
   auto fd = static_cast<int>(connection().id());
-  if (cfg_->options.linger_ms == 0)
-    reset_connection(fd);
-  else
-    watch_linger(broker()->home_system(), fd,
-                 std::chrono::milliseconds(cfg_->options.linger_ms));
+  if (cfg_->options.linger_ms == 0) {
+    if (caf_writing_)
+      reset_connection(fd);
+    return;
+  }
+  watch_linger(broker()->home_system(), fd,
+               std::chrono::milliseconds(cfg_->options.linger_ms), input_open);
 }
 
 void session_state::become(caf::behavior handlers) {

@@ -18,6 +18,7 @@
 #include "session/session_config.hpp"
 #include "session/session_core.hpp"
 #include "session/worker_link.hpp"
+#include "session/write_limit.hpp"
 
 namespace pss {
 
@@ -107,6 +108,7 @@ private:
   void update_reading();
   void write_out();
   void check_backlog();
+  void release_caf_output_buffer();
   static std::vector<char>& pending_output();
   static void release_pending_output();
   void count_output(size_t bytes, uint32_t packets);
@@ -136,9 +138,7 @@ private:
   /// modulo 2^32 (idle times are differences, and idle timeouts are
   /// 32-bit milliseconds too); 4 bytes where a time point takes 8.
   uint32_t last_read_ms_ = 0;
-  /// Largest read a session grows to under load.
-  static constexpr uint32_t max_read_size = 64 * 1024;
-  /// Bytes read at most per read call now.
+  /// Bytes read at most per read call now (up to max_read_size).
   uint32_t read_size_ = 0;
   bool in_read_ = false;
   /// CAF holds output of ours that the socket did not take yet: later
