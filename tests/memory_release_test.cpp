@@ -21,18 +21,6 @@ using namespace pss::test;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool under_asan = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool under_asan = true;
-#else
-constexpr bool under_asan = false;
-#endif
-#else
-constexpr bool under_asan = false;
-#endif
-
 constexpr size_t line_size = 16 * 1024 * 1024;
 constexpr int sessions = 4;
 constexpr int rounds = 5;

@@ -26,18 +26,6 @@ using namespace pss::test;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool under_asan = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool under_asan = true;
-#else
-constexpr bool under_asan = false;
-#endif
-#else
-constexpr bool under_asan = false;
-#endif
-
 /// Sessions per server: fewer than the clients, so that clients wait in the
 /// listen backlog and are served as sessions end.
 constexpr int32_t max_sessions = 8;

@@ -7,6 +7,21 @@
 
 namespace pss::test {
 
+/// Whether this program runs under AddressSanitizer, whose runtime holds
+/// memory of its own (quarantine, shadow): memory figures of a process
+/// built with it are looser.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool under_asan = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool under_asan = true;
+#else
+constexpr bool under_asan = false;
+#endif
+#else
+constexpr bool under_asan = false;
+#endif
+
 /// Open descriptors of the process `pid` (entries of /proc/PID/fd), 0 if it
 /// cannot be read.
 size_t open_descriptors(pid_t pid);
