@@ -38,7 +38,9 @@ enum class error : uint8_t {
   send_buffer_full,
   /// The peer closed the connection in the middle of a frame.
   truncated_frame,
-  /// The request did not carry the control endpoint's credentials.
+  /// The control endpoint refused: a wrong or missing secret, a node that
+  /// could not prove it knows the secret, a request outside the gate's
+  /// envelope.
   unauthorized,
 };
 
