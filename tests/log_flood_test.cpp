@@ -1,5 +1,5 @@
 // What anyone who reaches a node can make it log, and a node whose output
-// nobody reads (README, "Limits and failure behaviour": logging). Real
+// nobody reads (docs/limits.md, "Logging"). Real
 // pss-node processes, real sockets on 127.0.0.1.
 
 #include <chrono>

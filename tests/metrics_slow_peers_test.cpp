@@ -1,5 +1,5 @@
 // The metrics endpoint against peers that hold connections without
-// finishing a request (README, "Metrics"): a scrape still gets through.
+// finishing a request (docs/operations.md, "Metrics"): a scrape still gets through.
 
 #include <chrono>
 #include <iostream>

@@ -197,7 +197,7 @@ TEST_CASE("a peer that half-closes gets the replies to all it sent and then "
   std::string all;
   REQUIRE(client.receive_to_end(all));
   // The last line had no newline: a line session still gets it (see the
-  // README's deviations from the original).
+  // docs/original.md, "Deviations").
   CHECK(all == "a\nSLOW 200\nb\nc\nTIMEOUT\nd\n");
   CHECK(poll_until([&] { return status_is(node, info->name, 0); }));
 }

@@ -1,6 +1,6 @@
 // A peer that resets its connection is gone: nobody can read replies any
-// more. Its session must end at once (README, "Limits and failure
-// behaviour": "resets the connection, also mid-packet: ends that
+// more. Its session must end at once (docs/limits.md, "Peers":
+// "resets the connection, also mid-packet: ends that
 // session"), even while replies it reserved are still being computed,
 // instead of holding its place in `Num` until they are.
 

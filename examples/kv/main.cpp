@@ -1,5 +1,5 @@
 // pss-kv: a line-based key-value server on pss, and the worked example of
-// asynchronous work in a session (README.md, "Asynchronous work in a
+// asynchronous work in a session (docs/sessions.md, "Asynchronous work in a
 // session: pss-kv").
 //
 //     pss-kv [--port P] [--runs-on io|pool|thread] [--max N]
