@@ -1,6 +1,8 @@
 #include "control/control_dial.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include <fcntl.h>
@@ -44,7 +46,10 @@ bool wait_for(int fd, short events, clock_type::time_point deadline) {
     if (left.count() <= 0)
       return false;
     pollfd p{fd, events, 0};
-    auto rc = ::poll(&p, 1, static_cast<int>(left.count()));
+    // Without a timeout the deadline is the end of time: wait in slices
+    // poll(2) can count.
+    auto slice = std::min<int64_t>(left.count(), 60'000);
+    auto rc = ::poll(&p, 1, static_cast<int>(slice));
     if (rc > 0)
       return true;
     if (rc < 0 && errno != EINTR)
