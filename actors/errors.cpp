@@ -67,8 +67,11 @@ std::string describe(const caf::error& err) {
     return "none";
   if (err.category() == error_category)
     return render_error(err.code(), err.category(), err.context());
-  if (err.category() == caf::atom("system"))
-    return to_string(static_cast<caf::sec>(err.code()));
+  if (err.category() == caf::atom("system")) {
+    auto text = to_string(static_cast<caf::sec>(err.code()));
+    auto detail = context_text(err.context());
+    return detail.empty() ? text : text + ": " + detail;
+  }
   if (err.category() == caf::atom("exit"))
     return to_string(static_cast<caf::exit_reason>(err.code()));
   return to_string(err);

@@ -155,6 +155,46 @@ TEST_CASE("pss-repl starts servers whose sessions run off the I/O thread") {
   CHECK(run.status == 2);
 }
 
+TEST_CASE("pss-repl says in words what went wrong") {
+  SECTION("an unknown server, with its name (JSON keeps the bare answer)") {
+    running_node node;
+    repl_run text{script(node.control, {"status nope"}, false)};
+    REQUIRE(text.lines.size() == 1);
+    CHECK(text.lines[0] == "retrylater: no server nope");
+    repl_run json{script(node.control, {"status nope"})};
+    REQUIRE(json.lines.size() == 1);
+    CHECK(json.lines[0] == R"({"error":"retrylater"})");
+  }
+  SECTION("a port where nothing listens: connection refused") {
+    repl_run run{{"--connect", "127.0.0.1:1", "-e", "servers"}};
+    CHECK(run.status == 2);
+    CHECK(run.errors
+          == "pss-repl: cannot connect to 127.0.0.1:1: Connection refused\n");
+  }
+  SECTION("a data port: not a pss control endpoint, without the whole "
+          "timeout") {
+    running_node node;
+    auto start = std::chrono::steady_clock::now();
+    repl_run run{{"--connect", "127.0.0.1:" + std::to_string(node.port),
+                  "--timeout", "20000", "-e", "servers"}};
+    auto took = std::chrono::steady_clock::now() - start;
+    CHECK(run.status == 2);
+    CHECK(run.errors.find("sent no greeting: not a pss control endpoint")
+          != std::string::npos);
+    CHECK(took < std::chrono::seconds(10));
+  }
+  SECTION("commands piped in: the exit status says that one failed") {
+    running_node node;
+    auto repl
+        = std::string{PSS_REPL_BINARY} + " --connect 127.0.0.1:" + node.control;
+    child_process ok{"/bin/sh", {"-c", "printf 'servers\\n' | " + repl}};
+    CHECK(ok.wait_exit() == 0);
+    child_process failed{"/bin/sh",
+                         {"-c", "printf 'servers\\nstatus nope\\n' | " + repl}};
+    CHECK(failed.wait_exit() == 1);
+  }
+}
+
 TEST_CASE("pss-repl -e exits 0, 1 or 2 as its commands fare") {
   running_node node;
   SECTION("all succeed: 0") {

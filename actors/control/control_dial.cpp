@@ -20,6 +20,9 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
+/// How long a control endpoint may take to greet.
+constexpr auto greeting_wait = std::chrono::seconds(2);
+
 std::string endpoint_text(const std::string& host, uint16_t port) {
   return host + ":" + std::to_string(port);
 }
@@ -62,9 +65,9 @@ caf::error timed_out(const std::string& where, const char* what) {
                          std::string{"no "} + what + " from " + where);
 }
 
-caf::error system_error(const std::string& where, int err) {
+caf::error system_error(int err) {
   return caf::make_error(caf::sec::cannot_connect_to_node,
-                         where + ": " + std::strerror(err));
+                         std::string{std::strerror(err)});
 }
 
 // Reads exactly `size` bytes. Errors name `what` was awaited.
@@ -85,7 +88,7 @@ caf::error read_exactly(int fd, unsigned char* buf, size_t size,
     if (errno == EINTR)
       continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK)
-      return system_error(where, errno);
+      return system_error(errno);
     if (!wait_for(fd, POLLIN, deadline))
       return timed_out(where, what);
   }
@@ -137,7 +140,7 @@ caf::expected<int> connect_before(const std::string& host, uint16_t port,
   ::freeaddrinfo(found);
   if (timed_out_once)
     return timed_out(where, "connection");
-  return system_error(where, last_error);
+  return system_error(last_error);
 }
 
 caf::error unauthorized(const std::string& text) {
@@ -154,10 +157,21 @@ caf::expected<int> dial_control(const std::string& host, uint16_t port,
   if (!connected)
     return std::move(connected.error());
   socket_guard sock{*connected};
+  // The door greets at once from a thread of its own, however busy the
+  // node: a port silent for long is something else (a data port).
   std::array<unsigned char, auth::hello_size> hello_bytes{};
+  auto greeting_deadline
+      = std::min(deadline, clock_type::now() + greeting_wait);
   if (auto err = read_exactly(sock.fd, hello_bytes.data(), hello_bytes.size(),
-                              deadline, where, "greeting"))
+                              greeting_deadline, where, "greeting")) {
+    if (err == error::timeout)
+      return caf::make_error(error::timeout,
+                             where
+                                 + " sent no greeting: not a pss control "
+                                   "endpoint (or a node too loaded to "
+                                   "greet within 2 s)");
     return err;
+  }
   auto hello = auth::decode_hello(hello_bytes.data());
   if (!hello)
     return caf::make_error(error::invalid_argument,
@@ -174,7 +188,7 @@ caf::expected<int> dial_control(const std::string& host, uint16_t port,
   auto bytes = auth::encode(response);
   if (::send(sock.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL)
       != static_cast<ssize_t>(bytes.size()))
-    return system_error(where, errno);
+    return system_error(errno);
   unsigned char verdict = 0;
   if (auto err = read_exactly(sock.fd, &verdict, 1, deadline, where, "verdict"))
     return err;
@@ -218,7 +232,7 @@ caf::expected<int> dial_control(const std::string& host, uint16_t port,
     if (errno == EINTR)
       continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK)
-      return system_error(where, errno);
+      return system_error(errno);
     if (!wait_for(sock.fd, POLLIN, deadline))
       return timed_out(where, "answer after the handshake");
   }

@@ -57,9 +57,23 @@ std::string error_text(const caf::error& err) {
   return describe(err);
 }
 
+result error_result(const caf::error& err) {
+  // People read the detail (`retrylater: no server nosuch`); scripts match
+  // the original's bare answers in JSON, as they always have.
+  auto res = error_result(describe(err));
+  res.json["error"] = error_text(err);
+  return res;
+}
+
 std::string connect_failure_text(const std::string& address,
                                  const caf::error& err) {
-  auto text = "cannot connect to " + address + ": " + describe(err);
+  // CAF's own connection errors carry the system's reason: that is the
+  // news ("Connection refused"), not CAF's code for it.
+  auto reason = describe(err);
+  if (err == caf::sec::cannot_connect_to_node && err.context().size() == 1
+      && err.context().match_element<std::string>(0))
+    reason = err.context().get_as<std::string>(0);
+  auto text = "cannot connect to " + address + ": " + reason;
   if (err == error::unauthorized)
     text += " (pss-repl takes the secret from --secret-file FILE or "
             "PSS_SECRET)";
@@ -80,7 +94,7 @@ result executor::failure(node_link& node, const caf::error& err) {
   // instead of passing on the error the broken request produced.
   if (!node.connected())
     return went_away(node);
-  return error_result(error_text(err));
+  return error_result(err);
 }
 
 result executor::run(const command& cmd) {
@@ -151,7 +165,7 @@ result executor::run(const command& cmd) {
 caf::optional<result> executor::unreachable(const command& cmd, target& at) {
   auto found = nodes_.resolve(cmd.ref, default_timeout_);
   if (!found)
-    return error_result(error_text(found.error()));
+    return error_result(found.error());
   if (!found->node->connected())
     return went_away(*found->node);
   at = std::move(*found);
@@ -312,7 +326,7 @@ result executor::stop(const command& cmd) {
   if (!at && at.error() == error::retrylater)
     return ok_result();
   if (!at)
-    return error_result(error_text(at.error()));
+    return error_result(at.error());
   if (!at->node->connected())
     return went_away(*at->node);
   if (auto err = stop_server(at->node->registry(), at->ref, default_timeout_))

@@ -58,9 +58,13 @@ private:
 std::string connect_failure_text(const std::string& address,
                                  const caf::error& err);
 
-/// The text of an error as the REPL shows it: the original's answers by
-/// their bare names (`retrylater`, `timeout`, `already_started`), anything
-/// else with its detail.
+/// The text of an error in JSON output: the original's answers by their
+/// bare names (`retrylater`, `timeout`, `already_started`), anything else
+/// with its detail.
 std::string error_text(const caf::error& err);
+
+/// A failed result for `err`: its text with the detail (`retrylater: no
+/// server nosuch`), its JSON as `error_text` says.
+result error_result(const caf::error& err);
 
 } // namespace pss::repl

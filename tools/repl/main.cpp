@@ -138,11 +138,14 @@ int run_script(executor& exec, const options& opts) {
 int run_interactive(executor& exec, const options& opts) {
   if (::isatty(STDIN_FILENO) == 0) {
     // Commands piped in: no prompt, no editing, one result per line.
+    // The exit status means what it means with -e: scripts that pipe
+    // commands learn that one failed.
     std::string line;
     bool quit = false;
+    auto worst = all_ok;
     while (!quit && std::getline(std::cin, line))
-      run_line(exec, line, opts.json, quit);
-    return all_ok;
+      worst = std::max(worst, run_line(exec, line, opts.json, quit));
+    return worst;
   }
   line_editor editor{"pss> ", history_path(),
                      [&exec](const std::string& line, bool first_word) {
