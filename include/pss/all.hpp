@@ -13,6 +13,7 @@
 #include "pss/options.hpp"
 #include "pss/proc_socket_server.hpp"
 #include "pss/registry.hpp"
+#include "pss/requests.hpp"
 #include "pss/reply_slot.hpp"
 #include "pss/server_info.hpp"
 #include "pss/server_ref.hpp"
