@@ -22,6 +22,26 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
+std::string self_path() {
+  char path[4096];
+  auto n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "pss-bench";
+}
+
+/// The program `name` next to this pss-bench when there is one (an
+/// installed bench runs the installed pss-node), else `built`: the path in
+/// the build tree this bench was compiled in.
+std::string program_path(const std::string& name, const char* built) {
+  auto self = self_path();
+  auto slash = self.rfind('/');
+  if (slash != std::string::npos) {
+    auto sibling = self.substr(0, slash + 1) + name;
+    if (::access(sibling.c_str(), X_OK) == 0)
+      return sibling;
+  }
+  return built;
+}
+
 struct options {
   std::string preset = "short";
   int rounds = 3;
@@ -31,8 +51,8 @@ struct options {
   bool json_output = false;
   std::string json_file;
   std::string sweep;
-  std::string pss_node = PSS_NODE_BINARY;
-  std::string pss_kv = PSS_KV_BINARY;
+  std::string pss_node = program_path("pss-node", PSS_NODE_BINARY);
+  std::string pss_kv = program_path("pss-kv", PSS_KV_BINARY);
   std::string modes = "io,pool,thread";
   std::string stall_modes = "io,pool,thread";
   double stall_seconds = 3.0;
@@ -67,12 +87,6 @@ struct figure {
   std::vector<double> baseline;
   std::vector<double> pss;
 };
-
-std::string self_path() {
-  char path[4096];
-  auto n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
-  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "pss-bench";
-}
 
 // Both servers and the load run on this machine; 10,000 sessions need more
 // descriptors than the usual soft limit on either side.

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The installed pss as a user meets it: installs a built tree into a scratch
+# prefix, builds the outside project tests/consumer against it twice (CMake
+# find_package, then pkg-config on a plain compiler line) and examples/ with
+# find_package, and runs what it built, checking each over 127.0.0.1. Any
+# failure stops it with "consumer_test: FAILED" and exit 1.
+#   tools/consumer_test.sh [BUILD_DIR]   (default: build/, already built)
+# CXXFLAGS and LDFLAGS reach both builds (the sanitizer build passes its
+# -fsanitize flags: its libpss.a needs them). CTest runs it as `consumer`.
+set -Eeuo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$top/build}" && pwd)
+cmake=${CMAKE:-cmake}
+src="$top/tests/consumer"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pss-consumer.XXXXXX")
+prefix="$work/prefix"
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ]; then kill -KILL "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+  echo "consumer_test: FAILED: $*" >&2
+  exit 1
+}
+trap 'fail "line $LINENO: $BASH_COMMAND"' ERR
+
+# Whether process $1 still runs (an exited child stays a zombie until it is
+# waited for, and kill -0 still reaches a zombie).
+running() {
+  local state
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ "${state:0:1}" != Z ]
+}
+
+# Polls `$1` (a command) every 0.1 s until it succeeds or `$2` seconds pass.
+wait_for() {
+  local deadline=$((SECONDS + $2))
+  until eval "$1"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
+
+echo "== consumer: install $build into $prefix"
+"$cmake" --install "$build" --prefix "$prefix" >"$work/install.log" ||
+  { cat "$work/install.log" >&2; fail "cmake --install"; }
+if find "$prefix" \( -iname '*test*' -o -iname '*fuzz*' -o -iname '*catch*' \) | grep .; then
+  fail "test-only or fuzz files were installed (above)"
+fi
+for program in pss-node pss-repl pss-bench; do
+  [ -x "$prefix/bin/$program" ] || fail "no $program in $prefix/bin"
+done
+
+echo "== consumer: CMake, find_package(pss 0.2 CONFIG) with CMAKE_PREFIX_PATH"
+generator=()
+if command -v ninja >/dev/null; then generator=(-G Ninja); fi
+"$cmake" -S "$src" -B "$work/cmake" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF >"$work/configure.log" ||
+  { cat "$work/configure.log" >&2; fail "configuring tests/consumer"; }
+# The package found must be the one just installed, not one elsewhere.
+found=$(sed -n 's/^pss_DIR:PATH=//p' "$work/cmake/CMakeCache.txt")
+[[ "$found" == "$prefix"/* ]] || fail "find_package found pss in '$found', not in $prefix"
+"$cmake" --build "$work/cmake" -j2 >"$work/build.log" ||
+  { cat "$work/build.log" >&2; fail "building tests/consumer"; }
+"$work/cmake/echo_check" || fail "echo_check (CMake build) exited $?"
+
+echo "== consumer: pkg-config, g++ command line"
+pc=$(find "$prefix" -name pss.pc)
+[ -n "$pc" ] || fail "no pss.pc installed"
+export PKG_CONFIG_PATH
+PKG_CONFIG_PATH=$(dirname "$pc")
+[ "$(pkg-config --modversion pss)" = "$(sed -n 's/^Version: //p' "$pc")" ] ||
+  fail "pkg-config does not see $pc"
+# Word splitting of the flags is meant: they are command-line options.
+# shellcheck disable=SC2046,SC2086
+"${CXX:-g++}" -std=c++17 ${CXXFLAGS:-} "$src/echo_check.cpp" -o "$work/echo_check_pc" \
+  $(pkg-config --cflags --libs pss) ${LDFLAGS:-} || fail "g++ with pkg-config's flags"
+"$work/echo_check_pc" || fail "echo_check (pkg-config build) exited $?"
+
+# Runs a server program in the background and sets `port` from its
+# `started NAME port=P ...` line.
+start_server() {
+  "$@" >"$work/server.out" &
+  server_pid=$!
+  started() { grep -q '^started .* port=[0-9]' "$work/server.out" || ! running "$server_pid"; }
+  wait_for started 30 || fail "$1 printed no 'started' line in 30 s"
+  port=$(sed -n 's/^started .* port=\([0-9]*\).*/\1/p' "$work/server.out")
+  [ -n "$port" ] || fail "$1 ended before it started: $(cat "$work/server.out")"
+}
+
+# Sends line $1 to 127.0.0.1:$port and expects lines $2... in answer.
+expect_answers() {
+  exec 3<>"/dev/tcp/127.0.0.1/$port"
+  printf '%s\n' "$1" >&3
+  shift
+  local expected reply
+  for expected in "$@"; do
+    IFS= read -r -t 10 reply <&3 || fail "no answer '$expected' in 10 s"
+    [ "$reply" = "$expected" ] || fail "got '$reply', not '$expected'"
+  done
+  exec 3>&-
+}
+
+# SIGTERM must stop the server with exit status 0.
+stop_server() {
+  kill -TERM "$server_pid"
+  wait_for '! running "$server_pid"' 10 || fail "no exit in 10 s after SIGTERM"
+  local status=0
+  wait "$server_pid" || status=$?
+  server_pid=
+  [ "$status" = 0 ] || fail "exit status $status after SIGTERM"
+}
+
+echo "== consumer: a node with its own handler (pss::node, pss::handlers)"
+start_server "$work/cmake/node_check" --control off --server upper,port=0
+expect_answers shout SHOUT
+stop_server
+
+echo "== consumer: examples/ as an outside project (pss-kv)"
+"$cmake" -S "$top/examples" -B "$work/examples" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF >"$work/configure.log" ||
+  { cat "$work/configure.log" >&2; fail "configuring examples/"; }
+"$cmake" --build "$work/examples" -j2 >"$work/build.log" ||
+  { cat "$work/build.log" >&2; fail "building examples/"; }
+start_server "$work/examples/kv/pss-kv" --port 0
+expect_answers $'SET colour blue\nGET colour' OK 'VALUE blue'
+stop_server
+
+echo "== consumer: ok"
