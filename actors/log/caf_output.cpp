@@ -14,6 +14,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/group.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include "pss/log.hpp"
 
@@ -34,8 +35,11 @@ void log_printed(std::string text) {
     log(log_level::info, "caf", log_kind{"output"}, text);
 }
 
-// Ends with the printer, which ends when the actor system does (hidden:
-// the system does not wait for it before that).
+// Hidden: the system does not wait for it (it would wait for ever: the
+// printer, whose lines it carries, ends only after that wait). It ends when
+// its caf_output_log goes, before the system; the printer's end is only a
+// fallback, too late to count on at shutdown (the scheduler may stop first,
+// leaving the relay and its group membership behind).
 caf::behavior caf_output_relay(caf::event_based_actor* self,
                                caf::group source) {
   self->join(source);
@@ -50,10 +54,22 @@ caf::behavior caf_output_relay(caf::event_based_actor* self,
 
 } // namespace
 
-void log_caf_output(caf::actor_system& sys) {
+caf_output_log::caf_output_log(caf::actor_system& sys, caf::actor relay)
+    : sys_(sys), relay_(std::move(relay)) {
+  // nop
+}
+
+caf_output_log::~caf_output_log() {
+  caf::scoped_actor self{sys_, true};
+  self->send_exit(relay_, caf::exit_reason::user_shutdown);
+  self->wait_for(relay_);
+}
+
+caf_output_log log_caf_output(caf::actor_system& sys) {
   auto source = sys.groups().get_local(output_group);
-  sys.spawn<caf::hidden>(caf_output_relay, source);
+  auto relay = sys.spawn<caf::hidden>(caf_output_relay, source);
   caf::actor_ostream::redirect_all(sys, output_group);
+  return caf_output_log{sys, std::move(relay)};
 }
 
 } // namespace pss

@@ -118,7 +118,7 @@ int run_node(int argc, const char* const* argv, handler_table handlers) {
   // CAF's own argument parsing is not used: pss-node's command line is ours.
   caf::actor_system sys{cfg};
   // Whoever reaches the control endpoint can make CAF print: to the log.
-  log_caf_output(sys);
+  auto caf_output = log_caf_output(sys);
   return serve(sys, parsed.options, *secret, std::move(handlers), signals);
 }
 

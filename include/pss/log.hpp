@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 /// pss's log: every line has a level, a source (the server or component it
@@ -74,10 +75,26 @@ void print_line(const std::string& line);
 /// 500 ms.
 bool flush_log(std::chrono::milliseconds deadline);
 
+/// Stops the relay of `log_caf_output` when it goes (see there).
+class caf_output_log {
+public:
+  caf_output_log(caf::actor_system& sys, caf::actor relay);
+  ~caf_output_log();
+  caf_output_log(const caf_output_log&) = delete;
+  caf_output_log& operator=(const caf_output_log&) = delete;
+
+private:
+  caf::actor_system& sys_;
+  caf::actor relay_;
+};
+
 /// Sends what CAF prints with `aout` (among it CAF's `*** unexpected
 /// message` lines, which any peer of a published actor can provoke) to
 /// pss's log instead of stdout: source `caf`, rate-limited, never blocking.
-/// Call it once, after constructing the actor system; pss-node does.
-void log_caf_output(caf::actor_system& sys);
+/// Call it once, after constructing the actor system; pss-node does. Keep
+/// what it returns while the system runs and let it go before the system
+/// ends (declare it after the system): it stops the actor that carries the
+/// lines, which the system's end would otherwise leave behind.
+[[nodiscard]] caf_output_log log_caf_output(caf::actor_system& sys);
 
 } // namespace pss
