@@ -41,10 +41,6 @@ bool is_loopback(const sockaddr* addr) {
   return false;
 }
 
-std::string endpoint_text(const std::string& host, uint16_t port) {
-  return host + ":" + std::to_string(port);
-}
-
 caf::expected<uint16_t> check_and_open(const std::string& host, uint16_t port,
                                        const std::string& secret,
                                        listen_socket& sock) {

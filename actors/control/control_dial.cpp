@@ -23,10 +23,6 @@ using clock_type = std::chrono::steady_clock;
 /// How long a control endpoint may take to greet.
 constexpr auto greeting_wait = std::chrono::seconds(2);
 
-std::string endpoint_text(const std::string& host, uint16_t port) {
-  return host + ":" + std::to_string(port);
-}
-
 // A socket that closes itself unless released.
 struct socket_guard {
   int fd = -1;
@@ -148,6 +144,10 @@ caf::error unauthorized(const std::string& text) {
 }
 
 } // namespace
+
+std::string endpoint_text(const std::string& host, uint16_t port) {
+  return host + ":" + std::to_string(port);
+}
 
 caf::expected<int> dial_control(const std::string& host, uint16_t port,
                                 const std::string& secret,

@@ -13,6 +13,9 @@
 
 namespace pss {
 
+/// `host:port`, as messages name an endpoint.
+std::string endpoint_text(const std::string& host, uint16_t port);
+
 /// Connects to the control endpoint at `host:port` and goes through its
 /// door (auth/challenge.hpp) with `secret`, all before `deadline`. Returns
 /// the connected socket, blocking, at the point where the node's BASP
