@@ -9,6 +9,11 @@
 #include <unistd.h>
 
 #include <caf/actor_system.hpp>
+#include <caf/io/broker.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/network/default_multiplexer.hpp>
+#include <caf/io/receive_policy.hpp>
+#include <caf/logger.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
@@ -17,6 +22,9 @@
 #include "caf017/awaits_response.hpp"
 #include "caf017/basp_handoff.hpp"
 #include "caf017/scheduler.hpp"
+#include "caf017/socket_handoff.hpp"
+#include "loopback_client.hpp"
+#include "server/listen_socket.hpp"
 #include "deadline.hpp"
 #include "test_node.hpp"
 
@@ -72,6 +80,45 @@ std::pair<int, int> loopback_pair() {
 
 caf::behavior answerer(caf::event_based_actor*, int offset) {
   return {[offset](int x) { return x + offset; }};
+}
+
+
+// Reads every socket handed to it (in its own actor system's multiplexer)
+// and echoes what it reads.
+caf::behavior adopting_echo(caf::io::broker* self, int read_size) {
+  return {
+      [self, read_size](handed_socket_ptr& sock) {
+        auto hdl = adopt_socket(self, *sock);
+        self->configure_read(hdl, caf::io::receive_policy::at_most(
+                                      static_cast<size_t>(read_size)));
+      },
+      [self](const caf::io::new_data_msg& msg) {
+        self->write(msg.handle, msg.buf.size(), msg.buf.data());
+        self->flush(msg.handle);
+      },
+      [](const caf::io::connection_closed_msg&) {},
+  };
+}
+
+// Accepts on `fd` with a handing doorman and passes every socket on to
+// `next`, or drops it when `next` is invalid.
+caf::behavior handing_listener(caf::io::broker* self, int fd,
+                               caf::actor next) {
+  add_handing_doorman(self, fd);
+  return {
+      [self, next](accepted_socket_msg& msg) {
+        if (next)
+          self->send(next, std::move(msg.socket));
+      },
+      [](const caf::io::new_connection_msg&) {},
+      [](const caf::io::acceptor_closed_msg&) {},
+  };
+}
+
+size_t sockets_in_loop(caf::actor_system& sys) {
+  return static_cast<caf::io::network::default_multiplexer&>(
+             sys.middleman().backend())
+      .num_socket_handlers();
 }
 
 } // namespace
@@ -146,4 +193,66 @@ TEST_CASE("a pss actor system's clock is the tracking clock and still times "
                });
   CHECK(timed_out);
   self->send_exit(silent, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("a handing doorman hands accepted sockets to a broker of another "
+          "actor system, which reads and writes them there") {
+  test_node home;
+  test_node other;
+  auto home_baseline = sockets_in_loop(home.sys);
+  auto other_baseline = sockets_in_loop(other.sys);
+  auto echo = other.sys.middleman().spawn_broker(adopting_echo, 1024);
+  // A spawn into another actor system leaves this thread with that
+  // system's logger (CAF_SET_LOGGER_SYS): hand it back.
+  caf::logger::set_current_actor_system(&home.sys);
+  auto sock = open_listen_socket("127.0.0.1", 0);
+  REQUIRE(sock);
+  auto listener
+      = home.sys.middleman().spawn_broker(handing_listener, sock->fd, echo);
+  {
+    loopback_client c1{sock->port};
+    loopback_client c2{sock->port};
+    REQUIRE(c1.send("one"));
+    REQUIRE(c2.send("two"));
+    CHECK(c1.receive(3) == "one");
+    CHECK(c2.receive(3) == "two");
+    // The connections are in the other system's loop; the home loop holds
+    // only the listening socket.
+    CHECK(sockets_in_loop(other.sys) == other_baseline + 2);
+    CHECK(sockets_in_loop(home.sys) == home_baseline + 1);
+  }
+  caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
+  CHECK(poll_until([&] { return sockets_in_loop(home.sys) == home_baseline; }));
+  CHECK(
+      poll_until([&] { return sockets_in_loop(other.sys) == other_baseline; }));
+}
+
+TEST_CASE("a handed socket that nobody adopts is closed") {
+  test_node home;
+  auto sock = open_listen_socket("127.0.0.1", 0);
+  REQUIRE(sock);
+  auto listener = home.sys.middleman().spawn_broker(handing_listener, sock->fd,
+                                                    caf::actor{});
+  loopback_client client{sock->port};
+  REQUIRE(client.send("x"));
+  // The listener drops the message, and with it the only owner.
+  CHECK(client.wait_closed());
+  caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("a handed socket released to its adopter stays open and one never "
+          "released closes") {
+  auto [server_fd, client_fd] = loopback_pair();
+  REQUIRE(server_fd >= 0);
+  {
+    handed_socket owned{server_fd};
+    CHECK(owned.release() == server_fd);
+  }
+  // Released: still open, so the peer sees no end.
+  char byte = 0;
+  CHECK(::recv(client_fd, &byte, 1, MSG_DONTWAIT) < 0);
+  { handed_socket owned{server_fd}; }
+  CHECK(::recv(client_fd, &byte, 1, 0) == 0);
+  ::close(client_fd);
 }

@@ -151,7 +151,9 @@ public:
     return acceptor_.take_failure();
   }
 
-private:
+protected:
+  /// The listening socket's event handler (a subclass reads the accepted
+  /// socket and the multiplexer from it).
   shortage_acceptor acceptor_;
 };
 
