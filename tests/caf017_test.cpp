@@ -9,12 +9,12 @@
 #include <unistd.h>
 
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/io/broker.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/io/network/default_multiplexer.hpp>
 #include <caf/io/receive_policy.hpp>
 #include <caf/logger.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include <catch2/catch.hpp>
@@ -23,9 +23,9 @@
 #include "caf017/basp_handoff.hpp"
 #include "caf017/scheduler.hpp"
 #include "caf017/socket_handoff.hpp"
+#include "deadline.hpp"
 #include "loopback_client.hpp"
 #include "server/listen_socket.hpp"
-#include "deadline.hpp"
 #include "test_node.hpp"
 
 using namespace pss;
@@ -82,7 +82,6 @@ caf::behavior answerer(caf::event_based_actor*, int offset) {
   return {[offset](int x) { return x + offset; }};
 }
 
-
 // Reads every socket handed to it (in its own actor system's multiplexer)
 // and echoes what it reads.
 caf::behavior adopting_echo(caf::io::broker* self, int read_size) {
@@ -102,8 +101,7 @@ caf::behavior adopting_echo(caf::io::broker* self, int read_size) {
 
 // Accepts on `fd` with a handing doorman and passes every socket on to
 // `next`, or drops it when `next` is invalid.
-caf::behavior handing_listener(caf::io::broker* self, int fd,
-                               caf::actor next) {
+caf::behavior handing_listener(caf::io::broker* self, int fd, caf::actor next) {
   add_handing_doorman(self, fd);
   return {
       [self, next](accepted_socket_msg& msg) {

@@ -92,7 +92,7 @@ TEST_CASE("pss-custom-node serves its own handlers beside the built-in "
                      {"--control", "off", "--server",
                       "upper,name=up,port=0", "--server",
                       "sum,name=sums,port=0", "--server",
-                      "echo,name=e,port=0"}};
+                      "echo,name=e,port=0", test_io_threads_option()}};
   std::map<std::string, uint16_t> ports;
   for (int i = 0; i < 3; ++i) {
     auto line = read_line_starting(node, "started ");

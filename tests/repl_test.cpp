@@ -35,7 +35,8 @@ struct running_node {
 
   static std::vector<std::string> with(std::vector<std::string> extra) {
     std::vector<std::string> args{"--control", "127.0.0.1:0", "--server",
-                                  "echo,name=alpha,max=5"};
+                                  "echo,name=alpha,max=5",
+                                  test_io_threads_option()};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }

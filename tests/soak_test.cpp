@@ -157,7 +157,8 @@ TEST_CASE("a soak of churning clients and control queries: every client is "
   child_process node{PSS_NODE_BINARY,
                      {"--control", "127.0.0.1:0", "--server",
                       "echo,name=soak_u32,packet=4" + max, "--server",
-                      "echo,name=soak_line,packet=line" + max}};
+                      "echo,name=soak_line,packet=line" + max,
+                      test_io_threads_option()}};
   REQUIRE(node.started());
   auto control = number_after(read_line_starting(node, "control "), ":");
   REQUIRE(control != 0);

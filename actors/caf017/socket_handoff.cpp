@@ -26,9 +26,9 @@ bool handing_doorman::new_connection() {
   // that CAF does not run (terminated) drops the element, and with it the
   // socket.
   caf::strong_actor_ptr guard{owner->ctrl()};
-  auto elem = caf::make_mailbox_element(
-      nullptr, caf::make_message_id(), {},
-      accepted_socket_msg{hdl(), std::move(sock)});
+  auto elem
+      = caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
+                                  accepted_socket_msg{hdl(), std::move(sock)});
   owner->activate(&acceptor_.backend(), *elem);
   return !detached();
 }

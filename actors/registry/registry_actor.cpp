@@ -10,6 +10,7 @@
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "pss/io_threads.hpp"
 #include "pss/log.hpp"
 #include "pss/registry.hpp"
 #include "server/listen_socket.hpp"
@@ -38,6 +39,9 @@ struct registry_state {
   }
 
   handler_table handlers;
+  /// Session hosts of other I/O threads, given to every server (empty: one
+  /// I/O thread).
+  std::vector<caf::actor> hosts;
   std::map<std::string, registry_entry> by_name;
   std::unordered_map<uint16_t, std::string> name_by_port;
   std::map<caf::actor_addr, std::string> name_by_actor;
@@ -113,6 +117,7 @@ caf::result<server_info> start(registry_self self, server_spec spec,
   args.packet_size = spec.packet_size;
   args.options = spec.session;
   args.counters = std::make_shared<server_counters>();
+  args.hosts = st.hosts;
   registry_entry entry;
   entry.port = sock->port;
   entry.packet = args.packet;
@@ -185,8 +190,10 @@ void on_server_down(registry_self self, const caf::down_msg& msg) {
 }
 
 registry_actor::behavior_type registry_impl(registry_self self,
-                                            handler_table handlers) {
+                                            handler_table handlers,
+                                            std::vector<caf::actor> hosts) {
   self->state.handlers = std::move(handlers);
+  self->state.hosts = std::move(hosts);
   self->set_down_handler(
       [self](caf::down_msg& msg) { on_server_down(self, msg); });
   return {
@@ -275,7 +282,13 @@ registry_actor::behavior_type registry_impl(registry_self self,
 } // namespace
 
 registry_actor spawn_registry(caf::actor_system& sys, handler_table handlers) {
-  return sys.spawn(registry_impl, std::move(handlers));
+  return sys.spawn(registry_impl, std::move(handlers),
+                   std::vector<caf::actor>{});
+}
+
+registry_actor spawn_registry(caf::actor_system& sys, handler_table handlers,
+                              const io_threads& threads) {
+  return sys.spawn(registry_impl, std::move(handlers), threads.session_hosts());
 }
 
 void shutdown_registry(const registry_actor& reg) {

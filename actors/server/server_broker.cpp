@@ -16,7 +16,56 @@ namespace pss {
 namespace server {
 
 int32_t session_count(const server_state& st) {
-  return static_cast<int32_t>(st.children.size());
+  return static_cast<int32_t>(st.children.size() + st.in_flight.size());
+}
+
+bool may_serve(const server_state& st) {
+  return session_count(st) < st.max && !st.suspended && !st.drain;
+}
+
+void note_descriptor(server_broker* self, int fd) {
+  auto& st = self->state;
+  // Descriptors are handed out lowest first, so a high one means few are
+  // left: stop accepting before none are, so that the node's control
+  // endpoint and the sessions still have some.
+  if (fd < st.descriptor_limit - descriptor_reserve) {
+    st.reserve_warned = false;
+    st.watchdog.accepted();
+    return;
+  }
+  if (!st.reserve_warned)
+    log(log_level::warning, st.config->server_name,
+        log_kind{"descriptor reserve"},
+        "out of file descriptors soon (descriptor " + std::to_string(fd)
+            + " of " + std::to_string(st.descriptor_limit) + ", "
+            + std::to_string(descriptor_reserve)
+            + " kept in reserve): pausing accepts until sessions end");
+  st.reserve_warned = true;
+  st.watchdog.reserve_reached();
+}
+
+void end_child(server_broker* self, uint64_t key, const caf::error& reason) {
+  auto& st = self->state;
+  auto i = st.children.find(key);
+  if (i == st.children.end())
+    return;
+  if (!is_clean_exit(reason) && reason != caf::exit_reason::user_shutdown)
+    // Each reason is a cause of its own: a flood of resets must not hide
+    // the one session that timed out.
+    log(log_level::warning, st.config->server_name,
+        log_kind{"session ended: " + server_tally::reason_name(reason)},
+        "session " + std::to_string(i->second.session.id()) + " ("
+            + i->second.peer + ") ended: " + describe(reason));
+  st.tally.ended(reason, i->second.stats->read());
+  if (i->second.host >= 0)
+    --st.hosts[static_cast<size_t>(i->second.host)].load;
+  st.children.erase(i);
+  // A descriptor was freed: if accepting was paused for lack of them, try.
+  st.watchdog.retry_now();
+  publish_counts(st);
+  update_accepting(self);
+  if (st.drain)
+    on_drained_session(self);
 }
 
 void publish_counts(server_state& st) {
@@ -28,6 +77,7 @@ void publish_counts(server_state& st) {
 
 namespace {
 
+using server::may_serve;
 using server::publish_counts;
 using server::session_count;
 using server::update_accepting;
@@ -71,34 +121,13 @@ void start_session(server_broker* self, caf::io::connection_handle hdl) {
   self->configure_read(
       hdl, caf::io::receive_policy::at_most(st.config->options.read_buffer));
   auto child = self->fork(start_child, hdl, st.config, peer, stats);
-  // Descriptors are handed out lowest first, so a high one means few are
-  // left: stop accepting before none are, so that the node's control
-  // endpoint and the sessions still have some.
-  if (fd < st.descriptor_limit - descriptor_reserve) {
-    st.reserve_warned = false;
-    st.watchdog.accepted();
-  } else {
-    if (!st.reserve_warned)
-      log(log_level::warning, st.config->server_name,
-          log_kind{"descriptor reserve"},
-          "out of file descriptors soon (descriptor " + std::to_string(fd)
-              + " of " + std::to_string(st.descriptor_limit) + ", "
-              + std::to_string(descriptor_reserve)
-              + " kept in reserve): pausing accepts until sessions end");
-    st.reserve_warned = true;
-    st.watchdog.reserve_reached();
-  }
+  server::note_descriptor(self, fd);
   self->monitor(child);
   st.children.emplace(child.id(), child_record{child, std::move(peer),
                                                std::chrono::steady_clock::now(),
-                                               std::move(stats)});
+                                               std::move(stats), -1});
   st.tally.started(session_count(st));
   publish_counts(st);
-}
-
-// Whether a free slot may serve a connection now.
-bool may_serve(const server_state& st) {
-  return session_count(st) < st.max && !st.suspended && !st.drain;
 }
 
 void on_new_connection(server_broker* self, caf::io::connection_handle hdl) {
@@ -117,26 +146,11 @@ void on_new_connection(server_broker* self, caf::io::connection_handle hdl) {
 }
 
 void on_session_down(server_broker* self, const caf::down_msg& msg) {
-  auto& st = self->state;
-  auto i = st.children.find(msg.source.id());
-  if (i == st.children.end())
-    return;
-  if (!is_clean_exit(msg.reason)
-      && msg.reason != caf::exit_reason::user_shutdown)
-    // Each reason is a cause of its own: a flood of resets must not hide
-    // the one session that timed out.
-    log(log_level::warning, st.config->server_name,
-        log_kind{"session ended: " + server_tally::reason_name(msg.reason)},
-        "session " + std::to_string(msg.source.id()) + " (" + i->second.peer
-            + ") ended: " + describe(msg.reason));
-  st.tally.ended(msg.reason, i->second.stats->read());
-  st.children.erase(i);
-  // A descriptor was freed: if accepting was paused for lack of them, try.
-  st.watchdog.retry_now();
-  publish_counts(st);
-  update_accepting(self);
-  if (st.drain)
-    server::on_drained_session(self);
+  auto& children = self->state.children;
+  auto i = children.find(msg.source.id());
+  // Only sessions forked here are keyed by actor id (and monitored).
+  if (i != children.end() && i->second.host < 0)
+    server::end_child(self, msg.source.id(), msg.reason);
 }
 
 } // namespace
@@ -150,6 +164,7 @@ void update_accepting(server_broker* self) {
     st.waiting.pop_front();
     start_session(self, hdl);
   }
+  serve_waiting_sockets(self);
   publish_counts(st);
   auto accepting = may_serve(st) && !st.watchdog.paused();
   // In a shortage, a retry is worth an accept only with descriptors to
@@ -188,7 +203,14 @@ caf::behavior cold_start(server_broker* self, cold_start_args args) {
   st.parent = std::move(args.parent);
   // Accepted connections inherit these from the listening socket.
   tune_listener(args.listen_fd, args.options.nodelay, args.options.keepalive);
-  st.doorman = add_direct_doorman(self, args.listen_fd);
+  // With session hosts the doorman hands accepted sockets over instead of
+  // reading them here (docs/io-threads.md); without, today's doorman.
+  for (auto& host : args.hosts) {
+    st.hosts.push_back(host_slot{host, 0});
+    self->monitor(host);
+  }
+  st.doorman = st.hosts.empty() ? add_direct_doorman(self, args.listen_fd)
+                                : add_handing_doorman(self, args.listen_fd);
   st.gate.init(self, st.doorman, true);
   publish_counts(st);
   if (st.parent)
@@ -201,6 +223,8 @@ caf::behavior cold_start(server_broker* self, cold_start_args args) {
       server::quit(self, caf::exit_reason::user_shutdown);
       return;
     }
+    if (!st.hosts.empty() && server::on_host_down(self, msg))
+      return;
     on_session_down(self, msg);
   });
   // Stop requests arrive as exit messages; the gate ends the server once its
@@ -235,7 +259,7 @@ caf::behavior cold_start(server_broker* self, cold_start_args args) {
       [self](settle_atom) { self->state.gate.on_settled(); },
       [self](watch_atom) { watch_accepting(self); },
   };
-  return life.or_else(server::operations(self));
+  return life.or_else(server::handoff(self)).or_else(server::operations(self));
 }
 
 } // namespace pss

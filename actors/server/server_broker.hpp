@@ -15,6 +15,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "caf017/servant_gate.hpp"
+#include "caf017/socket_handoff.hpp"
 #include "pss/options.hpp"
 #include "pss/server_info.hpp"
 #include "server/accept_watchdog.hpp"
@@ -53,6 +54,9 @@ struct cold_start_args {
   session_options options;
   /// Shared with the registry.
   std::shared_ptr<server_counters> counters;
+  /// Session hosts of other I/O threads (`pss::io_threads`); empty: the
+  /// server forks its sessions on its own thread.
+  std::vector<caf::actor> hosts;
 };
 
 /// One running session, as its server tracks it.
@@ -60,6 +64,25 @@ struct child_record {
   caf::actor session;
   std::string peer;
   std::chrono::steady_clock::time_point started;
+  std::shared_ptr<session_stats> stats;
+  /// The session host that runs it, or -1: the server's own thread.
+  int host = -1;
+};
+
+/// A session host of another I/O thread, as a server uses it.
+struct host_slot {
+  caf::actor host;
+  /// This server's sessions there, running or on their way.
+  int32_t load = 0;
+  /// False once the host ended (only at the node's end): never picked.
+  bool alive = true;
+};
+
+/// A socket handed to a session host, not yet confirmed as a session.
+struct handoff_record {
+  /// Index of the host in `server_state::hosts`.
+  int host = -1;
+  /// The session's counters (the session writes them, the server reads).
   std::shared_ptr<session_stats> stats;
 };
 
@@ -87,7 +110,19 @@ struct server_state {
   uint16_t port = 0;
   int32_t max = 1;
   caf::actor parent;
-  std::unordered_map<caf::actor_id, child_record> children;
+  /// Running sessions: by actor id when forked here, by ticket when
+  /// hosted on another I/O thread (actor ids repeat across actor systems).
+  std::unordered_map<uint64_t, child_record> children;
+  /// Session hosts (empty: sessions run on this thread, as with one I/O
+  /// thread).
+  std::vector<host_slot> hosts;
+  /// Next host to try first among the least loaded.
+  size_t next_host = 0;
+  /// Sockets handed to a host and not yet confirmed, by ticket. They count
+  /// in Num.
+  std::unordered_map<uint64_t, handoff_record> in_flight;
+  /// The last ticket given.
+  uint64_t last_ticket = 0;
   /// Totals since start, for `info`.
   server_tally tally;
   std::chrono::steady_clock::time_point started;
@@ -102,6 +137,9 @@ struct server_state {
   /// Connections accepted while every slot was taken (the doorman is halted
   /// at Max, so this only holds the odd straggler); served in order.
   std::deque<caf::io::connection_handle> waiting;
+  /// The same for a server with session hosts: accepted sockets in no
+  /// multiplexer yet (closed if dropped).
+  std::deque<handed_socket_ptr> waiting_sockets;
 };
 
 /// A managed server: a broker that owns the listening socket.
@@ -115,8 +153,32 @@ caf::behavior cold_start(server_broker* self, cold_start_args args);
 /// (server_operations.cpp) share.
 namespace server {
 
-/// Sessions running now.
+/// Sessions running now, or on their way to another I/O thread.
 int32_t session_count(const server_state& st);
+
+/// Whether a free slot may serve a connection now.
+bool may_serve(const server_state& st);
+
+/// Checks the descriptor a new session took against the reserve the
+/// server leaves the rest of the process, pausing accepts near the limit.
+void note_descriptor(server_broker* self, int fd);
+
+/// Counts a session's end: logs an unclean one, adds it to the totals,
+/// frees its slot and accepts again if it may.
+void end_child(server_broker* self, uint64_t key, const caf::error& reason);
+
+/// Hands an accepted socket to the least loaded session host, or holds
+/// it while no slot is free (servers with session hosts).
+void on_accepted_socket(server_broker* self, handed_socket_ptr sock);
+
+/// Serves held sockets while slots are free (servers with session hosts).
+void serve_waiting_sockets(server_broker* self);
+
+/// The messages of session hosts: adopted sockets, ended sessions.
+caf::message_handler handoff(server_broker* self);
+
+/// Handles the end of a session host; false if `msg` is about another actor.
+bool on_host_down(server_broker* self, const caf::down_msg& msg);
 
 /// Tells the registry's counters (for `servers` lists) the new Num/Max.
 void publish_counts(server_state& st);

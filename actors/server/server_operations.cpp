@@ -32,7 +32,7 @@ std::vector<child_info> list_children(const server_state& st) {
     auto& rec = entry.second;
     child_info info;
     info.session = rec.session;
-    info.id = entry.first;
+    info.id = rec.session.id();
     info.peer = rec.peer;
     info.age_ms = ms_since(rec.started);
     auto traffic = rec.stats->read();
@@ -52,7 +52,8 @@ std::vector<child_info> list_children(const server_state& st) {
 // plus those in the kernel's listen backlog.
 int32_t waiting_clients(const server_state& st) {
   auto queued = accept_queue_length(static_cast<int>(st.doorman.id()));
-  return static_cast<int32_t>(st.waiting.size() + queued);
+  return static_cast<int32_t>(st.waiting.size() + st.waiting_sockets.size()
+                              + queued);
 }
 
 // The totals of ended sessions plus the live ones' traffic so far.
@@ -113,17 +114,18 @@ caf::result<drain_report> drain(server_broker* self, uint32_t timeout_ms) {
   }
   st.drain = drain_state{};
   st.drain->waiters.push_back(rp);
-  st.drain->report.unserved = st.waiting.size();
+  st.drain->report.unserved = st.waiting.size() + st.waiting_sockets.size();
   // Connections that never got a slot are not sessions to wait for; those
   // in the backlog are refused when the listening socket closes.
   for (auto hdl : st.waiting)
     self->close(hdl);
   st.waiting.clear();
+  st.waiting_sockets.clear();
   update_accepting(self);
   log(log_level::info, st.config->server_name,
       "draining " + std::to_string(session_count(st)) + " sessions, timeout "
           + std::to_string(timeout_ms) + " ms");
-  if (st.children.empty())
+  if (session_count(st) == 0)
     finish_drain(self);
   else
     self->delayed_send(self, std::chrono::milliseconds(timeout_ms),
@@ -136,9 +138,9 @@ void on_drain_timeout(server_broker* self) {
   if (!st.drain || st.drain->timed_out)
     return;
   st.drain->timed_out = true;
-  st.drain->report.closed = st.children.size();
+  st.drain->report.closed = static_cast<uint64_t>(session_count(st));
   log(log_level::info, st.config->server_name,
-      "drain timeout: closing " + std::to_string(st.children.size())
+      "drain timeout: closing " + std::to_string(session_count(st))
           + " sessions");
   for (auto& entry : st.children)
     self->send_exit(entry.second.session, caf::exit_reason::user_shutdown);
@@ -150,7 +152,7 @@ void on_drained_session(server_broker* self) {
   auto& st = self->state;
   if (!st.drain->timed_out)
     ++st.drain->report.ended;
-  if (st.children.empty())
+  if (session_count(st) == 0)
     finish_drain(self);
 }
 
@@ -161,7 +163,7 @@ void quit(server_broker* self, caf::error reason) {
     // left are closed with the server.
     auto& report = st.drain->report;
     if (!st.drain->timed_out)
-      report.closed = st.children.size();
+      report.closed = static_cast<uint64_t>(session_count(st));
     report.unserved += static_cast<uint64_t>(waiting_clients(st));
     log(log_level::info, st.config->server_name,
         "drained: " + std::to_string(report.ended) + " sessions ended, "

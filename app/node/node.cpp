@@ -10,6 +10,7 @@
 #include "node_options.hpp"
 #include "pss/config.hpp"
 #include "pss/control.hpp"
+#include "pss/io_threads.hpp"
 #include "pss/log.hpp"
 #include "pss/metrics.hpp"
 #include "pss/proc_socket_server.hpp"
@@ -42,10 +43,10 @@ sigset_t termination_signals() {
   return set;
 }
 
-int serve(caf::actor_system& sys, const node_options& opts,
-          const std::string& secret, handler_table handlers,
-          const sigset_t& signals) {
-  auto reg = spawn_registry(sys, std::move(handlers));
+int serve(caf::actor_system& sys, const io_threads& threads,
+          const node_options& opts, const std::string& secret,
+          handler_table handlers, const sigset_t& signals) {
+  auto reg = spawn_registry(sys, std::move(handlers), threads);
   auto fail = [&](const std::string& what) {
     shutdown_registry(reg);
     return startup_error(what);
@@ -119,7 +120,10 @@ int run_node(int argc, const char* const* argv, handler_table handlers) {
   caf::actor_system sys{cfg};
   // Whoever reaches the control endpoint can make CAF print: to the log.
   auto caf_output = log_caf_output(sys);
-  return serve(sys, parsed.options, *secret, std::move(handlers), signals);
+  // Ends after the registry (serve shuts it down), before `sys`.
+  io_threads threads{sys, parsed.options.io_threads};
+  return serve(sys, threads, parsed.options, *secret, std::move(handlers),
+               signals);
 }
 
 } // namespace pss::node

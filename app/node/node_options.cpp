@@ -46,6 +46,14 @@ parse_result parse_command_line(int argc, const char* const* argv) {
       ->type_name("MS")
       ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}))
       ->capture_default_str();
+  app.add_option("--io-threads", result.options.io_threads,
+                 "I/O threads that run sessions; with 2 or more, servers "
+                 "accept and the control endpoint answers on a thread of "
+                 "their own beside them (docs/io-threads.md); default: the "
+                 "number of cores, at most 8")
+      ->type_name("N")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   app.add_option("--server", specs,
                  "start a server: HANDLER[,name=NAME][,port=P][,max=M]"
                  "[,packet=0|1|2|4|line][,packet-size=BYTES]"

@@ -9,6 +9,7 @@
 #include <caf/string_view.hpp>
 
 #include "pss/control.hpp"
+#include "pss/io_threads.hpp"
 #include "pss/options.hpp"
 #include "pss/spec_text.hpp"
 
@@ -27,6 +28,8 @@ struct node_options {
   control_options control_limits;
   /// The servers to start, in order.
   std::vector<server_spec> servers;
+  /// I/O threads for sessions (`--io-threads`; 1: the control endpoint's).
+  size_t io_threads = default_io_thread_count();
 };
 
 /// The server pss-node runs when given no `--server`.

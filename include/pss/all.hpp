@@ -7,6 +7,7 @@
 #include "pss/errors.hpp"
 #include "pss/framing.hpp"
 #include "pss/handlers.hpp"
+#include "pss/io_threads.hpp"
 #include "pss/live_operations.hpp"
 #include "pss/log.hpp"
 #include "pss/metrics.hpp"

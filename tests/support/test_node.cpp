@@ -45,8 +45,13 @@ size_t sockets_in_io_loop(caf::actor_system& sys) {
 
 } // namespace
 
-test_node::test_node()
-    : sys(cfg), reg(spawn_registry(sys, handlers::builtin())),
+test_node::test_node() : test_node(test_io_threads()) {
+  // nop
+}
+
+test_node::test_node(size_t io_thread_count)
+    : sys(cfg), threads(std::make_unique<io_threads>(sys, io_thread_count)),
+      reg(spawn_registry(sys, handlers::builtin(), *threads)),
       io_loop_baseline(sockets_in_io_loop(sys)) {
   // nop
 }
@@ -57,6 +62,8 @@ test_node::~test_node() {
   // so that the actor system does not end with half-closed sockets that
   // LeakSanitizer would report.
   poll_until([&] { return sockets_in_io_loop(sys) <= io_loop_baseline; });
+  // The session threads end after their servers (docs/io-threads.md).
+  threads.reset();
 }
 
 session_function echo_fn() {

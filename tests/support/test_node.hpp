@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -7,6 +9,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include "io_thread_count.hpp"
 #include "pss/all.hpp"
 
 namespace pss::test {
@@ -36,13 +39,17 @@ private:
 };
 
 /// One node for a test: an actor system and a registry with the built-in
-/// handlers, shut down (with every server) at the end of the test.
+/// handlers, shut down (with every server) at the end of the test. Its
+/// sessions run on `test_io_threads()` I/O threads unless given.
 struct test_node {
   test_node();
+  explicit test_node(size_t io_thread_count);
   ~test_node();
 
   test_config cfg;
   caf::actor_system sys;
+  /// The session threads (ended after the registry).
+  std::unique_ptr<io_threads> threads;
   registry_actor reg;
   /// Sockets in CAF's I/O loop before the test's own (the middleman's pipe).
   size_t io_loop_baseline;

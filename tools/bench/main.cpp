@@ -57,6 +57,10 @@ struct options {
   std::string stall_modes = "io,pool,thread";
   double stall_seconds = 3.0;
   int crr_threads = 1;
+  /// pss-node's `--io-threads` (1: every session on the control endpoint's
+  /// I/O thread, as in every earlier run; 0: not passed, for pss-node
+  /// builds before the option).
+  int io_threads = 1;
   int serve_baseline = -1;
   bool no_pin = false;
 };
@@ -142,9 +146,10 @@ std::unique_ptr<server_process> start_server(const server_kind& kind,
     // runs-on) can still be compared with --pss-node.
     if (kind.mode != "io")
       spec += ",runs-on=" + kind.mode;
-    result = std::make_unique<server_process>(
-        opts.pss_node,
-        std::vector<std::string>{"--control", "off", "--server", spec});
+    std::vector<std::string> args{"--control", "off", "--server", spec};
+    if (opts.io_threads > 0)
+      args.push_back("--io-threads=" + std::to_string(opts.io_threads));
+    result = std::make_unique<server_process>(opts.pss_node, std::move(args));
   } else {
     result = std::make_unique<server_process>(
         self_path(), std::vector<std::string>{"--serve-baseline", "0"});
@@ -381,6 +386,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   auto stall_seconds = app.add_option("--stall-seconds", opts.stall_seconds,
                                       "seconds of the stall load per mode");
+  app.add_option("--io-threads", opts.io_threads,
+                 "pss-node's --io-threads (docs/io-threads.md); 0: not "
+                 "passed (pss-node builds before the option)")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
   app.add_option("--crr-threads", opts.crr_threads,
                  "client threads of the crr load (on the load's core)")
       ->capture_default_str();

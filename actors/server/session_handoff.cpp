@@ -1,0 +1,138 @@
+// A server with session hosts (pss::io_threads, N >= 2): it accepts and
+// counts here, on the home I/O thread, and hands every accepted socket to a
+// session host of another I/O thread, which forks the session there. Why Max
+// stays exact and how every failure closes the socket: docs/io-threads.md.
+
+#include <caf/exit_reason.hpp>
+
+#include "host/session_host.hpp"
+#include "pss/atoms.hpp"
+#include "pss/log.hpp"
+#include "server/server_broker.hpp"
+
+namespace pss::server {
+
+namespace {
+
+// The live host with the fewest of this server's sessions, the first at
+// or after `next_host` among equals (round-robin over ties); -1 if none.
+int pick_host(server_state& st) {
+  auto count = st.hosts.size();
+  int best = -1;
+  for (size_t n = 0; n < count; ++n) {
+    auto k = (st.next_host + n) % count;
+    auto& slot = st.hosts[k];
+    if (slot.alive
+        && (best < 0 || slot.load < st.hosts[static_cast<size_t>(best)].load))
+      best = static_cast<int>(k);
+  }
+  if (best >= 0)
+    st.next_host = static_cast<size_t>(best) + 1;
+  return best;
+}
+
+// Takes a slot for `sock` and sends it to a host.
+void hand_off(server_broker* self, handed_socket_ptr sock) {
+  auto& st = self->state;
+  auto fd = sock->fd();
+  auto k = pick_host(st);
+  if (k < 0)
+    return; // no thread left to run it (the node is ending): closed
+  auto& slot = st.hosts[static_cast<size_t>(k)];
+  auto ticket = ++st.last_ticket;
+  auto stats = std::make_shared<session_stats>();
+  st.in_flight.emplace(ticket, handoff_record{k, stats});
+  ++slot.load;
+  note_descriptor(self, fd);
+  adopt_request req{ticket, std::move(sock), st.config, std::move(stats)};
+  self->send(slot.host, adopt_atom::value, std::move(req));
+  st.tally.started(session_count(st));
+}
+
+void on_adopted(server_broker* self, uint64_t ticket, caf::actor& session,
+                std::string& peer) {
+  auto& st = self->state;
+  auto i = st.in_flight.find(ticket);
+  if (i == st.in_flight.end()) {
+    // Its host was taken for gone already: the session has no slot.
+    self->send_exit(session, caf::exit_reason::user_shutdown);
+    return;
+  }
+  child_record rec{session, std::move(peer), std::chrono::steady_clock::now(),
+                   std::move(i->second.stats), i->second.host};
+  st.in_flight.erase(i);
+  st.children.emplace(ticket, std::move(rec));
+  if (st.drain && st.drain->timed_out)
+    self->send_exit(session, caf::exit_reason::user_shutdown);
+}
+
+} // namespace
+
+void on_accepted_socket(server_broker* self, handed_socket_ptr sock) {
+  auto& st = self->state;
+  if (st.gate.quitting() || st.drain)
+    return; // closed with `sock`
+  if (may_serve(st) && st.waiting_sockets.empty())
+    hand_off(self, std::move(sock));
+  else
+    st.waiting_sockets.push_back(std::move(sock));
+  update_accepting(self);
+}
+
+void serve_waiting_sockets(server_broker* self) {
+  auto& st = self->state;
+  while (may_serve(st) && !st.waiting_sockets.empty()) {
+    auto sock = std::move(st.waiting_sockets.front());
+    st.waiting_sockets.pop_front();
+    hand_off(self, std::move(sock));
+  }
+}
+
+bool on_host_down(server_broker* self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  int index = -1;
+  for (size_t k = 0; k < st.hosts.size(); ++k)
+    if (st.hosts[k].host.address() == msg.source)
+      index = static_cast<int>(k);
+  if (index < 0)
+    return false;
+  log(log_level::warning, st.config->server_name,
+      "session host " + std::to_string(index + 1) + " ended ("
+          + describe(msg.reason) + "): its sessions are gone");
+  // Its sessions and the sockets on their way there ended with its actor
+  // system (whose end the host's end is part of): their slots are free.
+  auto& slot = st.hosts[static_cast<size_t>(index)];
+  slot.alive = false;
+  for (auto i = st.in_flight.begin(); i != st.in_flight.end();) {
+    if (i->second.host == index) {
+      --slot.load;
+      i = st.in_flight.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  std::vector<uint64_t> keys;
+  for (auto& entry : st.children)
+    if (entry.second.host == index)
+      keys.push_back(entry.first);
+  for (auto key : keys)
+    end_child(self, key, caf::exit_reason::user_shutdown);
+  publish_counts(st);
+  update_accepting(self);
+  return true;
+}
+
+caf::message_handler handoff(server_broker* self) {
+  return {
+      [self](accepted_socket_msg& msg) {
+        on_accepted_socket(self, std::move(msg.socket));
+      },
+      [self](adopted_atom, uint64_t ticket, caf::actor& session,
+             std::string& peer) { on_adopted(self, ticket, session, peer); },
+      [self](session_ended_atom, uint64_t ticket, const caf::error& reason) {
+        end_child(self, ticket, reason);
+      },
+  };
+}
+
+} // namespace pss::server
