@@ -123,9 +123,10 @@ TEST_CASE("unknown names, ports and handles answer retrylater") {
 }
 
 TEST_CASE("a server that does not answer in time gives timeout") {
-  test_node node;
-  // A session that blocks its thread: every broker of the node shares the
-  // middleman's one I/O thread, so its server cannot answer either.
+  // A session that blocks its thread: with one I/O thread every broker of
+  // the node shares it, so its server cannot answer either. (With several,
+  // servers answer from a thread of their own: io_threads_test.)
+  test_node node{1};
   std::mutex mtx;
   std::condition_variable cv;
   bool entered = false;

@@ -231,9 +231,9 @@ TEST_CASE("pss-repl -e exits 0, 1 or 2 as its commands fare") {
 }
 
 TEST_CASE("pss-repl reports timeout when the node does not answer in time") {
-  // An in-process node; a blocking session will hold its only I/O thread,
-  // so neither its servers nor its control endpoint can answer.
-  test_node node;
+  // An in-process node with one I/O thread; a blocking session will hold
+  // it, so neither its servers nor its control endpoint can answer.
+  test_node node{1};
   auto published = publish_control(node.sys, node.reg, "127.0.0.1", 0, "");
   REQUIRE(published);
   std::mutex mtx;

@@ -12,8 +12,15 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "caf017/basp_handoff.hpp"
 #include "host/session_host.hpp"
 #include "pss/config.hpp"
+#include "pss/log.hpp"
 
 namespace pss {
 
@@ -35,6 +42,55 @@ size_t sockets_in_loop(caf::actor_system& sys) {
   auto mpx = dynamic_cast<caf::io::network::default_multiplexer*>(
       &sys.middleman().backend());
   return mpx == nullptr ? 0 : mpx->num_socket_handlers();
+}
+
+// A connected pair of TCP sockets on 127.0.0.1 ({first, second}), or
+// {-1, -1}.
+std::pair<int, int> loopback_pair() {
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (listener < 0)
+    return {-1, -1};
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int client = -1;
+  int server = -1;
+  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0
+      && ::listen(listener, 1) == 0
+      && ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len)
+             == 0) {
+    client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (client >= 0
+        && ::connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof(addr))
+               == 0)
+      server = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  }
+  ::close(listener);
+  if (server < 0) {
+    if (client >= 0)
+      ::close(client);
+    return {-1, -1};
+  }
+  return {server, client};
+}
+
+// Joins the session system `sys` to `home` by a BASP connection of their
+// own, so that `home`'s middleman can route to the sessions of `sys`: a
+// session's handle that leaves through the control endpoint (children)
+// names the session's node, and a peer messaging it sends through the
+// home node, which forwards it. Without the link those messages are lost.
+bool link_to_home(caf::actor_system& home, caf::actor_system& sys,
+                  const caf::actor& host) {
+  auto [node_fd, home_fd] = loopback_pair();
+  if (node_fd < 0)
+    return false;
+  caf017::adopt_as_node(sys, node_fd, 0,
+                        caf::actor_cast<caf::strong_actor_ptr>(host), {});
+  caf::scoped_actor self{home};
+  auto peer = caf017::adopt_as_client(self, home_fd, 0,
+                                      caf::duration{std::chrono::seconds(10)});
+  return static_cast<bool>(peer);
 }
 
 // Sockets close on their I/O thread after their actors are gone: waits for
@@ -71,6 +127,12 @@ io_threads::io_threads(caf::actor_system& home, size_t count)
     auto sys = std::make_unique<caf::actor_system>(*cfg);
     impl_->hosts.push_back(sys->middleman().spawn_broker(
         run_session_host, static_cast<int>(k + 1)));
+    if (!link_to_home(home, *sys, impl_->hosts.back()))
+      log(log_level::warning, "pss",
+          "I/O thread " + std::to_string(k + 1)
+              + ": no link to the home node: its sessions cannot be "
+                "messaged through the control endpoint");
+    caf::logger::set_current_actor_system(&home);
     impl_->loop_baselines.push_back(sockets_in_loop(*sys));
     impl_->configs.push_back(std::move(cfg));
     impl_->systems.push_back(std::move(sys));

@@ -123,6 +123,12 @@ struct server_state {
   std::unordered_map<uint64_t, handoff_record> in_flight;
   /// The last ticket given.
   uint64_t last_ticket = 0;
+  /// `children` requests that wait for the sockets in flight when they
+  /// came (so that a session counted in `status` is also listed): the last
+  /// ticket then, and the caller.
+  std::vector<
+      std::pair<uint64_t, caf::typed_response_promise<std::vector<child_info>>>>
+      children_waiters;
   /// Totals since start, for `info`.
   server_tally tally;
   std::chrono::steady_clock::time_point started;
@@ -173,6 +179,13 @@ void on_accepted_socket(server_broker* self, handed_socket_ptr sock);
 
 /// Serves held sockets while slots are free (servers with session hosts).
 void serve_waiting_sockets(server_broker* self);
+
+/// The running sessions, by id.
+std::vector<child_info> list_children(const server_state& st);
+
+/// Answers the `children` requests that waited for sockets now confirmed
+/// (all of them with `all`: the server ends).
+void answer_children_waiters(server_broker* self, bool all = false);
 
 /// The messages of session hosts: adopted sockets, ended sessions.
 caf::message_handler handoff(server_broker* self);

@@ -25,6 +25,8 @@ uint64_t ms_since(std::chrono::steady_clock::time_point since) {
           .count());
 }
 
+} // namespace
+
 std::vector<child_info> list_children(const server_state& st) {
   std::vector<child_info> result;
   result.reserve(st.children.size());
@@ -33,6 +35,12 @@ std::vector<child_info> list_children(const server_state& st) {
     child_info info;
     info.session = rec.session;
     info.id = rec.session.id();
+    // A hosted session's handle names its own actor system's node. CAF
+    // registers an actor for lookups by id from other nodes when its own
+    // system's middleman serializes the handle; this one leaves through the
+    // home system's, so register it (once; CAF removes it at the end).
+    if (rec.host >= 0)
+      rec.session->home_system().registry().put(rec.session.id(), rec.session);
     info.peer = rec.peer;
     info.age_ms = ms_since(rec.started);
     auto traffic = rec.stats->read();
@@ -47,6 +55,8 @@ std::vector<child_info> list_children(const server_state& st) {
       [](const child_info& x, const child_info& y) { return x.id < y.id; });
   return result;
 }
+
+namespace {
 
 // Clients connected but not served: the odd straggler the server holds
 // plus those in the kernel's listen backlog.
@@ -173,6 +183,7 @@ void quit(server_broker* self, caf::error reason) {
       rp.deliver(report);
     st.drain->waiters.clear();
   }
+  answer_children_waiters(self, true);
   st.gate.quit(std::move(reason));
 }
 
@@ -182,7 +193,16 @@ caf::message_handler operations(server_broker* self) {
         auto& st = self->state;
         return status{session_count(st), st.max};
       },
-      [self](children_atom) { return list_children(self->state); },
+      [self](children_atom) -> caf::result<std::vector<child_info>> {
+        auto& st = self->state;
+        if (st.in_flight.empty())
+          return list_children(st);
+        // Sessions on their way to another I/O thread count in `status`:
+        // list them too, once their hosts confirmed them (microseconds).
+        auto rp = self->make_response_promise<std::vector<child_info>>();
+        st.children_waiters.emplace_back(st.last_ticket, rp);
+        return rp;
+      },
       [self](port_atom) { return self->state.port; },
       [self](info_atom) { return make_totals(self->state); },
       [self](set_max_atom, int32_t max) { return set_max(self, max); },

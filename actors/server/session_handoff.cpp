@@ -3,6 +3,8 @@
 // session host of another I/O thread, which forks the session there. Why Max
 // stays exact and how every failure closes the socket: docs/io-threads.md.
 
+#include <algorithm>
+
 #include <caf/exit_reason.hpp>
 
 #include "host/session_host.hpp"
@@ -62,6 +64,7 @@ void on_adopted(server_broker* self, uint64_t ticket, caf::actor& session,
                    std::move(i->second.stats), i->second.host};
   st.in_flight.erase(i);
   st.children.emplace(ticket, std::move(rec));
+  answer_children_waiters(self);
   if (st.drain && st.drain->timed_out)
     self->send_exit(session, caf::exit_reason::user_shutdown);
 }
@@ -117,9 +120,31 @@ bool on_host_down(server_broker* self, const caf::down_msg& msg) {
       keys.push_back(entry.first);
   for (auto key : keys)
     end_child(self, key, caf::exit_reason::user_shutdown);
+  answer_children_waiters(self);
   publish_counts(st);
   update_accepting(self);
   return true;
+}
+
+void answer_children_waiters(server_broker* self, bool all) {
+  auto& st = self->state;
+  if (st.children_waiters.empty())
+    return;
+  // The oldest ticket still in flight; waiters that came before it have
+  // every session they counted confirmed (or ended).
+  auto oldest = st.last_ticket + 1;
+  for (auto& entry : st.in_flight)
+    oldest = std::min(oldest, entry.first);
+  auto& waiters = st.children_waiters;
+  auto ready = [&](const auto& waiter) { return all || waiter.first < oldest; };
+  if (std::none_of(waiters.begin(), waiters.end(), ready))
+    return;
+  auto list = list_children(st);
+  for (auto& waiter : waiters)
+    if (ready(waiter))
+      waiter.second.deliver(list);
+  waiters.erase(std::remove_if(waiters.begin(), waiters.end(), ready),
+                waiters.end());
 }
 
 caf::message_handler handoff(server_broker* self) {

@@ -13,8 +13,11 @@ handler chat() {
   result.default_packet = packet_type::line;
   result.make_session = [](session& self) -> caf::behavior {
     auto actor = self.self();
-    auto room
-        = actor->system().groups().get_local("pss.chat/" + self.server_name());
+    // The room lives in the server's actor system: with several I/O threads
+    // (docs/io-threads.md) a server's sessions run in several systems, and a
+    // local group is local to one.
+    auto room = self.server().home_system().groups().get_local(
+        "pss.chat/" + self.server_name());
     // Brokers lack CAF's join(); subscribe by hand and leave on exit, so
     // that the room never holds on to a session that has ended.
     auto* me = actor->ctrl();
