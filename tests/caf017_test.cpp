@@ -2,6 +2,8 @@
 // if another CAF version changes what pss relies on.
 
 #include <chrono>
+#include <functional>
+#include <thread>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -117,6 +119,29 @@ size_t sockets_in_loop(caf::actor_system& sys) {
   return static_cast<caf::io::network::default_multiplexer&>(
              sys.middleman().backend())
       .num_socket_handlers();
+}
+
+using where_atom = caf::atom_constant<caf::atom("t_where")>;
+
+// Answers the thread it runs on.
+caf::behavior thread_teller(caf::event_based_actor*, int) {
+  return {[](where_atom) {
+    return caf::make_message(
+        std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  }};
+}
+
+// A broker that asks `teller` where it runs and reports both threads
+// (its own, the teller's) to `report`.
+caf::behavior thread_asker(caf::io::broker* self, caf::actor teller,
+                           caf::actor report) {
+  return {[self, teller, report](where_atom) {
+    auto mine = std::hash<std::thread::id>{}(std::this_thread::get_id());
+    self->request(teller, std::chrono::seconds(10), where_atom::value)
+        .then([report, mine](size_t theirs) {
+          caf::anon_send(report, mine, theirs);
+        });
+  }};
 }
 
 } // namespace
@@ -253,4 +278,50 @@ TEST_CASE("a handed socket released to its adopter stays open and one never "
   { handed_socket owned{server_fd}; }
   CHECK(::recv(client_fd, &byte, 1, 0) == 0);
   ::close(client_fd);
+}
+
+TEST_CASE("an actor of another actor system that a broker wakes runs on "
+          "the broker's system's scheduler") {
+  // CAF 0.17's multiplexer hands a scheduled receiver it wakes to its own
+  // system's scheduler, whatever system the receiver belongs to: a
+  // scheduled actor of `other` that a broker of `home` messages runs on a
+  // thread of `home` (and a scheduled actor that wakes it, on the waker's
+  // worker). With several I/O threads, work of one actor system lands on
+  // another's threads (docs/io-threads.md, "Open problems"). This test
+  // fails once CAF keeps actors on their own system's threads.
+  auto one_thread = [] {
+    auto cfg = std::make_unique<test_config>();
+    cfg->set("scheduler.max-threads", 1);
+    return cfg;
+  };
+  auto home_cfg = one_thread();
+  auto other_cfg = one_thread();
+  caf::actor_system home{*home_cfg};
+  caf::actor_system other{*other_cfg};
+  auto home_teller = home.spawn(thread_teller, 0);
+  auto other_teller = other.spawn(thread_teller, 0);
+  auto ask = [](caf::actor_system& sys, const caf::actor& teller) {
+    caf::scoped_actor self{sys};
+    size_t result = 0;
+    self->request(teller, std::chrono::seconds(10), where_atom::value)
+        .receive([&](size_t x) { result = x; }, [](caf::error&) {});
+    return result;
+  };
+  auto home_worker = ask(home, home_teller);
+  auto other_worker = ask(other, other_teller);
+  CHECK(home_worker != other_worker);
+  caf::logger::set_current_actor_system(&home);
+  {
+    caf::scoped_actor self{home};
+    auto asker = home.middleman().spawn_broker(thread_asker, other_teller,
+                                               caf::actor{self});
+    self->send(asker, where_atom::value);
+    size_t teller_thread = 0;
+    self->receive([&](size_t, size_t theirs) { teller_thread = theirs; });
+    CHECK(teller_thread == home_worker);
+    CHECK(teller_thread != other_worker);
+    self->send_exit(asker, caf::exit_reason::user_shutdown);
+  }
+  caf::anon_send_exit(home_teller, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(other_teller, caf::exit_reason::user_shutdown);
 }
