@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "node_command_line.hpp"
 #include "node_options.hpp"
 #include "secret_file.hpp"
 
@@ -8,15 +9,9 @@
 
 using namespace pss;
 using namespace pss::node;
+using pss::test::parse_node_args;
 
 namespace {
-
-parse_result parse(std::vector<std::string> args) {
-  std::vector<const char*> argv{"pss-node"};
-  for (auto& arg : args)
-    argv.push_back(arg.c_str());
-  return parse_command_line(static_cast<int>(argv.size()), argv.data());
-}
 
 // Sets every option of pss-node, none to its default.
 constexpr const char* every_option = R"(# a comment
@@ -32,7 +27,7 @@ server = ["echo,port=9001,max=5", "chat,name=room,port=9002"]
 
 TEST_CASE("a config file sets every option of pss-node") {
   test::temp_file file{every_option};
-  auto result = parse({"--config", file.path()});
+  auto result = parse_node_args({"--config", file.path()});
   REQUIRE(result.error.empty());
   auto& opts = result.options;
   REQUIRE(opts.control);
@@ -53,13 +48,15 @@ TEST_CASE("a config file sets every option of pss-node") {
 TEST_CASE("the command line overrides the config file") {
   test::temp_file file{every_option};
   SECTION("a single option") {
-    auto result = parse({"--control", "off", "--config", file.path()});
+    auto result
+        = parse_node_args({"--control", "off", "--config", file.path()});
     REQUIRE(result.error.empty());
     CHECK(!result.options.control);
     CHECK(result.options.metrics->port == 9100);
   }
   SECTION("--server replaces the file's whole list") {
-    auto result = parse({"--config", file.path(), "--server", "echo,port=0"});
+    auto result
+        = parse_node_args({"--config", file.path(), "--server", "echo,port=0"});
     REQUIRE(result.error.empty());
     REQUIRE(result.options.servers.size() == 1);
     CHECK(result.options.servers[0].port == 0);
@@ -68,7 +65,7 @@ TEST_CASE("the command line overrides the config file") {
 
 TEST_CASE("consecutive server lines of a config file add up") {
   test::temp_file file{"server = \"echo,port=1\"\nserver = \"chat,port=2\"\n"};
-  auto result = parse({"--config", file.path()});
+  auto result = parse_node_args({"--config", file.path()});
   REQUIRE(result.error.empty());
   REQUIRE(result.options.servers.size() == 2);
   CHECK(result.options.servers[1].handler == "chat");
@@ -76,7 +73,7 @@ TEST_CASE("consecutive server lines of a config file add up") {
 
 TEST_CASE("a config file without servers gives the default server") {
   test::temp_file file{"control = off\n"};
-  auto result = parse({"--config", file.path()});
+  auto result = parse_node_args({"--config", file.path()});
   REQUIRE(result.error.empty());
   CHECK(!result.options.control);
   REQUIRE(result.options.servers.size() == 1);
@@ -88,36 +85,37 @@ TEST_CASE("a bad config file gives one line naming the file and the problem") {
     const char* content;
     const char* reason;
   };
-  for (auto x : {bad_case{"colour = \"red\"\n", "unknown option 'colour'"},
-                 bad_case{"[node]\ncontrol = off\n", "no sections: [node]"},
-                 bad_case{"server = \"echo\"\ncontrol = off\nserver = \"chat\"\n",
-                          "'server' is set twice"},
-                 bad_case{"control = nowhere\n", "--control"},
-                 bad_case{"control-max-pending = 0\n", "control-max-pending"},
-                 bad_case{"server = \"echo,max=0\"\n", "max"}}) {
+  for (auto x :
+       {bad_case{"colour = \"red\"\n", "unknown option 'colour'"},
+        bad_case{"[node]\ncontrol = off\n", "no sections: [node]"},
+        bad_case{"server = \"echo\"\ncontrol = off\nserver = \"chat\"\n",
+                 "'server' is set twice"},
+        bad_case{"control = nowhere\n", "--control"},
+        bad_case{"control-max-pending = 0\n", "control-max-pending"},
+        bad_case{"server = \"echo,max=0\"\n", "max"}}) {
     INFO(x.content);
     test::temp_file file{x.content};
-    auto result = parse({"--config", file.path()});
+    auto result = parse_node_args({"--config", file.path()});
     CHECK(result.error.find(x.reason) != std::string::npos);
     CHECK(result.error.find('\n') == std::string::npos);
   }
   SECTION("an unknown option names the file") {
     test::temp_file file{"colour = red\n"};
-    auto result = parse({"--config", file.path()});
+    auto result = parse_node_args({"--config", file.path()});
     CHECK(result.error.find("--config " + file.path() + ": ") == 0);
   }
 }
 
 TEST_CASE("a missing config file is an error, not an empty file") {
-  auto result = parse({"--config", "/nonexistent/pss-node.conf"});
+  auto result = parse_node_args({"--config", "/nonexistent/pss-node.conf"});
   CHECK(result.error
         == "--config /nonexistent/pss-node.conf: cannot read the file");
 }
 
 TEST_CASE("the packaged config file gives pss-node's defaults") {
-  auto result = parse({"--config", PSS_PACKAGED_CONFIG});
+  auto result = parse_node_args({"--config", PSS_PACKAGED_CONFIG});
   REQUIRE(result.error.empty());
-  auto defaults = parse({});
+  auto defaults = parse_node_args({});
   REQUIRE(result.options.control);
   CHECK(result.options.control->host == defaults.options.control->host);
   CHECK(result.options.control->port == defaults.options.control->port);
