@@ -76,9 +76,11 @@ for option in $options; do
   grep -qE "^(# )?${option#--} = " "$conf" || fail "$option is not in pss-node.conf"
 done
 
-# The postinst's secret, made in the scratch root instead of /etc (and with
-# no systemd there, the script does nothing else).
-sed "s|/etc/pss|$root/etc/pss|g" "$work/control/postinst" >"$work/postinst"
+# The postinst's secret, made in the scratch root instead of /etc. Its
+# systemd steps look for a systemd in the scratch root too (there is none),
+# so that it never reloads or restarts anything of this machine's.
+sed "s|/etc/pss|$root/etc/pss|g; s|/run/systemd/system|$root/run/systemd/system|g" \
+  "$work/control/postinst" >"$work/postinst"
 sh "$work/postinst" configure
 secret="$root/etc/pss/secret"
 [ "$(stat -c %a "$secret")" = 600 ] || fail "secret mode $(stat -c %a "$secret"), not 600"
