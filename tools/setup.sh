@@ -13,6 +13,7 @@ packages=(
   libssl-dev          # libcrypto: HMAC-SHA256 of the control handshake
   nlohmann-json3-dev  # JSON output of pss-repl and pss-bench
   netcat-openbsd      # the README's echo check
+  doxygen             # the API reference (`--target docs`, the test apidoc)
 )
 
 # Callers that need more (the fuzzers need clang) name it.
