@@ -1,21 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include "node_command_line.hpp"
 #include "node_options.hpp"
 #include "pss/spec_text.hpp"
 
 using namespace pss;
 using namespace pss::node;
-
-namespace {
-
-parse_result parse(std::vector<std::string> args) {
-  std::vector<const char*> argv{"pss-node"};
-  for (auto& arg : args)
-    argv.push_back(arg.c_str());
-  return parse_command_line(static_cast<int>(argv.size()), argv.data());
-}
-
-} // namespace
+using pss::test::parse_node_args;
 
 TEST_CASE("a server spec reads every field") {
   auto spec = parse_server_spec("chat,name=room,port=9000,max=7,packet=line,"
@@ -79,7 +70,7 @@ TEST_CASE("endpoints read HOST:PORT") {
 }
 
 TEST_CASE("the command line defaults to the embedded echo server") {
-  auto result = parse({});
+  auto result = parse_node_args({});
   REQUIRE(result.error.empty());
   REQUIRE(result.options.control);
   CHECK(result.options.control->host == "127.0.0.1");
@@ -92,7 +83,7 @@ TEST_CASE("the command line defaults to the embedded echo server") {
 }
 
 TEST_CASE("pss-node takes the endpoint of its Prometheus scrape in --metrics") {
-  auto result = parse({"--metrics", "0.0.0.0:9100"});
+  auto result = parse_node_args({"--metrics", "0.0.0.0:9100"});
   REQUIRE(result.error.empty());
   REQUIRE(result.options.metrics);
   CHECK(result.options.metrics->host == "0.0.0.0");
@@ -100,7 +91,7 @@ TEST_CASE("pss-node takes the endpoint of its Prometheus scrape in --metrics") {
 }
 
 TEST_CASE("options take their value after a space or an equals sign") {
-  auto result = parse(
+  auto result = parse_node_args(
       {"--control=off", "--server", "echo,port=1", "--server=chat,port=2"});
   REQUIRE(result.error.empty());
   CHECK(!result.options.control);
@@ -117,11 +108,11 @@ TEST_CASE("bad command lines give one line naming the problem") {
                                              {"--metrics", "9100"},
                                              {"--server", "echo,max=0"},
                                              {"--server", "echo", "stray"}}) {
-    auto result = parse(args);
+    auto result = parse_node_args(args);
     CHECK(!result.error.empty());
     CHECK(result.error.find('\n') == std::string::npos);
   }
-  auto help = parse({"--help"});
+  auto help = parse_node_args({"--help"});
   CHECK(help.error.empty());
   CHECK(help.help.find("--server") != std::string::npos);
   CHECK(help.help.find("--control") != std::string::npos);

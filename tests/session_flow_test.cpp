@@ -211,7 +211,10 @@ TEST_CASE("a paused session gets what came meanwhile once it resumes in "
   auto info = start_in(node, mode, flow_session(svc, waiting::then));
   REQUIRE(info);
   loopback_client client{info->port};
-  REQUIRE(client.send("PAUSE 300\nNOW a\nECHO b\nNOW c\n"));
+  // A pause much longer than the quiet check below: on a loaded machine
+  // the PAUSED line can reach this test long after the pause began (a
+  // 300 ms pause once ended inside the 100 ms check).
+  REQUIRE(client.send("PAUSE 1500\nNOW a\nECHO b\nNOW c\n"));
   CHECK(client.receive_until("\n") == "PAUSED\n");
   // Paused: nothing comes until the session resumes itself.
   CHECK(client.quiet_for(std::chrono::milliseconds(100)));

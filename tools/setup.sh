@@ -13,6 +13,8 @@ packages=(
   libssl-dev          # libcrypto: HMAC-SHA256 of the control handshake
   nlohmann-json3-dev  # JSON output of pss-repl and pss-bench
   netcat-openbsd      # the README's echo check
+  dpkg-dev            # dpkg-shlibdeps: the Debian package's Depends (cpack)
+  doxygen             # the API reference (`--target docs`, the test apidoc)
 )
 
 # Callers that need more (the fuzzers need clang) name it.

@@ -1,5 +1,9 @@
 #pragma once
 
+/// \file
+/// pss-node's built-in handlers (`echo`, `chat`). Installed as
+/// `pss/builtin_handlers.hpp` (CMake target `pss::handlers`).
+
 #include "pss/handlers.hpp"
 
 /// pss-node's built-in session functions, also linked by tests and users.

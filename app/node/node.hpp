@@ -1,7 +1,12 @@
 #pragma once
 
+/// \file
+/// pss-node as a library, for programs that run a node with handlers of
+/// their own. Installed as `pss/node.hpp` (CMake target `pss::node`).
+
 #include "pss/handlers.hpp"
 
+/// pss-node: its command line, control endpoint, servers and signals.
 namespace pss::node {
 
 /// Exit status for bad arguments, a port in use or anything else that keeps

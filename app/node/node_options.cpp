@@ -4,7 +4,55 @@
 
 #include <CLI/CLI.hpp>
 
+#include <set>
+
 namespace pss::node {
+
+namespace {
+
+/// The config file `--config` named.
+std::string config_file(const CLI::App& app) {
+  return app.get_config_ptr()->as<std::string>();
+}
+
+/// One line for a config file CLI11 could not read or use, naming the file
+/// (CLI11's own text says "INI" and leaves the file out).
+std::string config_file_error(const CLI::App& app, const CLI::Error& e) {
+  std::string what = e.what();
+  // CLI11 2.1 names the key it found no option for after this prefix; a
+  // section [S] comes as the key "S.++".
+  const std::string unknown_prefix = "INI was not able to parse ";
+  const std::string section_suffix = ".++";
+  if (what.rfind(unknown_prefix, 0) == 0) {
+    auto key = what.substr(unknown_prefix.size());
+    auto at = key.find(section_suffix);
+    if (at != std::string::npos && at + section_suffix.size() == key.size())
+      what = "no sections: [" + key.substr(0, at) + "]";
+    else
+      what = "unknown option '" + key
+             + "' (names are the long options without --)";
+  } else if (dynamic_cast<const CLI::FileError*>(&e) != nullptr) {
+    what = "cannot read the file";
+  }
+  return "--config " + config_file(app) + ": " + what;
+}
+
+/// The first option the config file sets on two separate lines, or "".
+/// CLI11 merges consecutive lines of one name but keeps only the first of
+/// separate ones, silently: a second `server = ...` further down would be
+/// lost.
+std::string repeated_config_key(const CLI::App& app) {
+  if (app.get_config_ptr()->count() == 0)
+    return {};
+  auto items = app.get_config_formatter()->from_file(config_file(app));
+  std::set<std::string> seen;
+  for (auto& item : items)
+    if (!seen.insert(item.fullname()).second)
+      return item.fullname();
+  return {};
+}
+
+} // namespace
 
 parse_result parse_command_line(int argc, const char* const* argv) {
   parse_result result;
@@ -62,13 +110,35 @@ parse_result parse_command_line(int argc, const char* const* argv) {
                      + std::string{default_server_spec})
       ->type_name("SPEC")
       ->allow_extra_args(false);
+  app.set_config("--config", "",
+                 "read options from FILE first: one NAME = VALUE a line, "
+                 "NAME a long option without --, server = [\"SPEC\", ...] "
+                 "for several servers; the command line overrides the file")
+      ->type_name("FILE");
+  // A misspelt name in the file must not pass silently (CLI11 ignores
+  // unknown names by default), as on the command line.
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  std::string repeated_key;
   try {
     app.parse(argc, argv);
+    repeated_key = repeated_config_key(app);
   } catch (const CLI::CallForHelp&) {
     result.help = app.help();
     return result;
+  } catch (const CLI::ConfigError& e) {
+    result.error = config_file_error(app, e);
+    return result;
+  } catch (const CLI::FileError& e) {
+    result.error = config_file_error(app, e);
+    return result;
   } catch (const CLI::ParseError& e) {
     result.error = e.what();
+    return result;
+  }
+  if (!repeated_key.empty()) {
+    result.error = "--config " + config_file(app) + ": '" + repeated_key
+                   + "' is set twice (one line a name; a list for several "
+                     "servers)";
     return result;
   }
   limits.handshake_timeout = timeout_ms{handshake_ms};

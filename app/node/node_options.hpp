@@ -46,7 +46,8 @@ struct parse_result {
   std::string error;
 };
 
-/// Parses pss-node's command line.
+/// Parses pss-node's command line and the config file it names with
+/// `--config FILE` (the command line wins over the file).
 parse_result parse_command_line(int argc, const char* const* argv);
 
 } // namespace pss::node

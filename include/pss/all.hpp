@@ -1,6 +1,14 @@
 #pragma once
 
-/// Everything pss offers, for users who want it all.
+/// \file
+/// Everything pss offers, for users who want it all: every header of
+/// include/pss/.
+
+/// \namespace pss
+/// Erlang's proc_socket_server on CAF 0.17: managed TCP servers whose
+/// sessions are actors, a registry that names them, and the original's
+/// blocking API beside the actors' requests.
+
 #include "pss/atoms.hpp"
 #include "pss/config.hpp"
 #include "pss/control.hpp"

@@ -2,9 +2,11 @@
 
 #include <caf/atom.hpp>
 
+/// \file
 /// The atoms of pss's messages, all in one place. CAF 0.17 atoms hold at most
 /// ten characters; every one here is prefixed so that it cannot collide with
 /// an application's atoms on the same actors.
+
 namespace pss {
 
 /// Start a server (registry).

@@ -1,5 +1,8 @@
 #pragma once
 
+/// \file
+/// `pss::configure`: prepares an actor system for pss.
+
 #include <caf/actor_system_config.hpp>
 
 namespace pss {

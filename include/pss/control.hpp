@@ -10,6 +10,7 @@
 #include "pss/proc_socket_server.hpp"
 #include "pss/registry.hpp"
 
+/// \file
 /// The control endpoint: a registry published with CAF's middleman protocol
 /// (BASP) so that other nodes and pss-repl control it.
 ///
@@ -37,6 +38,7 @@
 /// machine, reach the endpoint through an SSH tunnel or a private network.
 /// Plain CAF `remote_actor` cannot connect to a pss control endpoint (it
 /// does not know the handshake): use `connect_control`.
+
 namespace pss {
 
 /// Shortest secret accepted: a guessable secret on a network endpoint is

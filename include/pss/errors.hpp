@@ -1,5 +1,8 @@
 #pragma once
 
+/// \file
+/// The `pss` error category: `pss::error`, its names and `describe`.
+
 #include <cstdint>
 #include <string>
 

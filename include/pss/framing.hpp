@@ -1,5 +1,8 @@
 #pragma once
 
+/// \file
+/// Packet types (Erlang's `{packet, N}`) and their limits.
+
 #include <cstddef>
 #include <cstdint>
 #include <string>

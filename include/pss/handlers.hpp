@@ -1,5 +1,8 @@
 #pragma once
 
+/// \file
+/// Session functions registered by name, to start servers by name.
+
 #include <map>
 #include <string>
 #include <vector>

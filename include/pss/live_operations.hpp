@@ -10,9 +10,11 @@
 #include "pss/server_info.hpp"
 #include "pss/server_ref.hpp"
 
+/// \file
 /// Operations on running servers that the original did not have, in the
 /// same blocking style as proc_socket_server.hpp (actors send the registry
 /// the same requests themselves: `set_max_atom`, `suspend_atom`...).
+
 namespace pss {
 
 /// The default time a drain waits for sessions to end before closing them.

@@ -8,6 +8,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+/// \file
 /// pss's log: every line has a level, a source (the server or component it
 /// is about) and a text, and goes through one replaceable sink.
 ///
@@ -23,6 +24,7 @@
 /// not take them (a pipe nobody reads), the queue fills, further lines are
 /// dropped and counted (`N log lines dropped: stderr blocked`, once writing
 /// goes on), and neither actors nor shutdown wait for it.
+
 namespace pss {
 
 /// How serious a log line is.
@@ -78,7 +80,9 @@ bool flush_log(std::chrono::milliseconds deadline);
 /// Stops the relay of `log_caf_output` when it goes (see there).
 class caf_output_log {
 public:
+  /// Takes charge of `relay` in `sys` (made by `log_caf_output`).
   caf_output_log(caf::actor_system& sys, caf::actor relay);
+  /// Stops the relay and waits until it has ended.
   ~caf_output_log();
   caf_output_log(const caf_output_log&) = delete;
   caf_output_log& operator=(const caf_output_log&) = delete;

@@ -10,9 +10,11 @@
 #include "pss/server_info.hpp"
 #include "pss/session.hpp"
 
+/// \file
 /// Every server's counters in the Prometheus text format, served over HTTP
 /// by a managed server of its own (so it is listed, limited and stopped
 /// like any other).
+
 namespace pss {
 
 /// The name the metrics server registers under.

@@ -1,5 +1,9 @@
 #pragma once
 
+/// \file
+/// `session_options` (with `runs_on`) and `server_spec`: what describes a
+/// server to start.
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -101,6 +105,7 @@ std::string default_server_name(uint16_t port);
 /// size beyond the framing, a zero read buffer...), and nothing otherwise.
 caf::error validate(const server_spec& spec);
 
+/// How CAF serializes and prints a `session_options`.
 /// @relates session_options
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_options& x) {
@@ -109,6 +114,7 @@ typename Inspector::result_type inspect(Inspector& f, session_options& x) {
            x.nodelay, x.keepalive, x.runs_on);
 }
 
+/// How CAF serializes and prints a `server_spec`.
 /// @relates server_spec
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, server_spec& x) {

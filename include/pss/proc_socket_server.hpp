@@ -14,11 +14,13 @@
 #include "pss/server_ref.hpp"
 #include "pss/session.hpp"
 
+/// \file
 /// The original's API, function for function, for code that is not an
 /// actor: each call sends one request to a registry (local or remote) and
 /// blocks for its answer. Actors send the same requests themselves
 /// (`self->request(reg, timeout, pss::status_atom::value, ref)`) and must
 /// not call these: blocking a session blocks every broker of its node.
+
 namespace pss {
 
 /// A request timeout.

@@ -1,5 +1,8 @@
 #pragma once
 
+/// \file
+/// Reply slots: ordered replies that are computed asynchronously.
+
 #include <cstdint>
 #include <memory>
 

@@ -8,6 +8,7 @@
 
 #include "pss/registry.hpp"
 
+/// \file
 /// Registry requests from inside an actor, one function each, so that a
 /// mistake reads as one error about one argument.
 ///
@@ -27,6 +28,7 @@
 /// `timeout` is how long the request may take (CAF's request timeout:
 /// `request_timeout` when it passes). `Self` is any actor that can make
 /// requests (`event_based_actor`, a stateful or typed one, a broker).
+
 namespace pss {
 
 /// Starts the handler `spec.handler` of the registry's table; replies

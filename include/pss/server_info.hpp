@@ -1,5 +1,9 @@
 #pragma once
 
+/// \file
+/// What the registry and the servers answer: `status`, `child_info`,
+/// `server_info`, `server_totals`, `drain_report`.
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -111,12 +115,14 @@ struct drain_report {
   uint64_t unserved = 0;
 };
 
+/// How CAF serializes and prints a `status`.
 /// @relates status
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, status& x) {
   return f(caf::meta::type_name("pss::status"), x.num, x.max);
 }
 
+/// How CAF serializes and prints a `child_info`.
 /// @relates child_info
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, child_info& x) {
@@ -124,6 +130,7 @@ typename Inspector::result_type inspect(Inspector& f, child_info& x) {
            x.age_ms, x.bytes_in, x.bytes_out, x.packets_in, x.packets_out);
 }
 
+/// How CAF serializes and prints a `server_info`.
 /// @relates server_info
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, server_info& x) {
@@ -131,6 +138,7 @@ typename Inspector::result_type inspect(Inspector& f, server_info& x) {
            x.num, x.max, x.packet);
 }
 
+/// How CAF serializes and prints a `server_totals`.
 /// @relates server_totals
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, server_totals& x) {
@@ -141,6 +149,7 @@ typename Inspector::result_type inspect(Inspector& f, server_totals& x) {
            x.packets_out, x.suspended, x.draining);
 }
 
+/// How CAF serializes and prints a `drain_report`.
 /// @relates drain_report
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, drain_report& x) {

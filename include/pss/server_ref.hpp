@@ -1,5 +1,8 @@
 #pragma once
 
+/// \file
+/// How callers name a server: by handle, port or name.
+
 #include <cstdint>
 #include <string>
 
@@ -51,6 +54,7 @@ server_ref parse_server_ref(caf::string_view text);
 /// Renders `ref` for messages: the name, `port N`, or `actor#ID`.
 std::string to_string(const server_ref& ref);
 
+/// How CAF serializes and prints a `server_ref`.
 /// @relates server_ref
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, server_ref& x) {

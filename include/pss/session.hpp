@@ -1,5 +1,8 @@
 #pragma once
 
+/// \file
+/// `pss::session`, `pss::packet` and the session function.
+
 #include <chrono>
 #include <functional>
 #include <string>
@@ -36,6 +39,7 @@ class session;
 template <class Dest, class... Ts>
 class session_request {
 public:
+  /// Made by `session::request`; nothing is sent before `then` or `await`.
   session_request(session& owner, Dest dest, caf::duration timeout,
                   std::tuple<Ts...> args)
       : owner_(owner), dest_(std::move(dest)), timeout_(timeout),
@@ -190,9 +194,9 @@ public:
 
 /// The session function (the original's `Fun(Socket)`): called once per
 /// accepted connection, on the session's own actor (see `run_mode`), it
-/// returns the handlers of that session. Packets arrive as `pss::packet`; any other message an
-/// actor sends the session reaches the same handlers. Throwing ends the
-/// session with `session_failed`; the server goes on.
+/// returns the handlers of that session. Packets arrive as `pss::packet`;
+/// any other message an actor sends the session reaches the same handlers.
+/// Throwing ends the session with `session_failed`; the server goes on.
 using session_function = std::function<caf::behavior(session&)>;
 
 template <class Dest, class... Ts>
@@ -219,6 +223,7 @@ void session_request<Dest, Ts...>::await(Fs... fs) {
   });
 }
 
+/// How CAF serializes and prints a `packet`.
 /// @relates packet
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, packet& x) {

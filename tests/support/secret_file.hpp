@@ -28,4 +28,7 @@ private:
   std::string path_;
 };
 
+/// A temporary file of any text, a config file say: the same class.
+using temp_file = secret_file;
+
 } // namespace pss::test
