@@ -3,6 +3,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/settings.hpp>
 
+#include "caf017/own_threads.hpp"
 #include "caf017/scheduler.hpp"
 #include "memory/heap_release.hpp"
 #include "pss/errors.hpp"
@@ -18,7 +19,9 @@ constexpr int fair_max_throughput = 100;
 } // namespace
 
 void configure(caf::actor_system_config& cfg) {
-  cfg.load<caf::io::middleman>();
+  // CAF's middleman, its multiplexer keeping actors of other actor systems
+  // on their own threads (caf017/own_threads.hpp).
+  cfg.load<caf::io::middleman, caf017::own_system_multiplexer>();
   // CAF 0.17 lets an actor with mail keep its thread without limit. Every
   // broker shares the one I/O thread, so one session busy with messages (a
   // self-sending loop, a flood from other actors) would stall every other

@@ -1,5 +1,7 @@
 #include "caf017/scheduler.hpp"
 
+#include "caf017/own_threads.hpp"
+
 #include <caf/actor_system_config.hpp>
 #include <caf/policy/profiled.hpp>
 #include <caf/policy/work_sharing.hpp>
@@ -104,9 +106,10 @@ void tracking_clock::cancel_all() {
 }
 
 caf::actor_system::module* make_scheduler(caf::actor_system& sys) {
-  // The choice CAF's actor_system makes when no scheduler is given.
-  using caf::policy::work_sharing;
-  using caf::policy::work_stealing;
+  // The choice CAF's actor_system makes when no scheduler is given, each
+  // policy keeping actors on their own system's threads (own_threads.hpp).
+  using sharing = own_system_policy<caf::policy::work_sharing>;
+  using stealing = own_system_policy<caf::policy::work_stealing>;
   auto& cfg = sys.config();
   auto policy = caf::get_or(cfg, "scheduler.policy", caf::atom("stealing"));
   auto profiled = caf::get_or(cfg, "scheduler.enable-profiling", false);
@@ -115,13 +118,13 @@ caf::actor_system::module* make_scheduler(caf::actor_system& sys) {
   if (policy == caf::atom("sharing")) {
     if (profiled)
       return new caf::scheduler::profiled_coordinator<
-          caf::policy::profiled<work_sharing>>(sys);
-    return new tracking_coordinator<work_sharing>(sys);
+          caf::policy::profiled<sharing>>(sys);
+    return new tracking_coordinator<sharing>(sys);
   }
   if (profiled)
     return new caf::scheduler::profiled_coordinator<
-        caf::policy::profiled<work_stealing>>(sys);
-  return new tracking_coordinator<work_stealing>(sys);
+        caf::policy::profiled<stealing>>(sys);
+  return new tracking_coordinator<stealing>(sys);
 }
 
 } // namespace pss::caf017

@@ -55,7 +55,8 @@ private:
 
 /// Makes the actor system's scheduler: CAF's own choice by
 /// `scheduler.policy` (stealing or sharing), with `tracking_clock` as its
-/// clock; CAF's testing and profiled schedulers as CAF makes them.
+/// clock and its workers keeping actors of other systems off their queues
+/// (own_threads.hpp); CAF's testing scheduler as CAF makes it.
 caf::actor_system::module* make_scheduler(caf::actor_system& sys);
 
 } // namespace pss::caf017

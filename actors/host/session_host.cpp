@@ -32,14 +32,16 @@ void adopt(session_host* self, adopt_request& req) {
   // a registration undone in its own turn would leak the socket).
   self->configure_read(
       hdl, caf::io::receive_policy::at_most(cfg.options.read_buffer));
-  auto session = self->fork(start_child, hdl, req.config, peer, req.stats);
+  auto session = self->fork(start_child, hdl, req.config, peer,
+                            handoff_cell::stats_of(req.cell));
   self->monitor(session);
   auto& server = cfg.server;
   if (st.servers.insert(server.address()).second)
     self->monitor(server);
   st.sessions.emplace(session.id(),
                       hosted_session{session, server, req.ticket, false});
-  self->send(server, adopted_atom::value, req.ticket, session, std::move(peer));
+  if (req.cell->publish(std::move(session), std::move(peer)))
+    self->send(server, adopted_atom::value, req.ticket);
 }
 
 void on_down(session_host* self, const caf::down_msg& msg) {

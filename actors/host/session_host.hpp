@@ -12,13 +12,15 @@
 #include <caf/io/broker.hpp>
 
 #include "caf017/socket_handoff.hpp"
+#include "host/handoff_cell.hpp"
 #include "session/session_config.hpp"
 
 namespace pss {
 
 /// An accepted socket for a session host to adopt, server to host.
 using adopt_atom = caf::atom_constant<caf::atom("pss_adopt")>;
-/// A session host forked the session of a handed socket, host to server.
+/// A session host forked the session of a handed socket whose server asked
+/// to be told (`handoff_cell`), host to server.
 using adopted_atom = caf::atom_constant<caf::atom("pss_adoptd")>;
 /// A hosted session ended, host to server, after its cleanup.
 using session_ended_atom = caf::atom_constant<caf::atom("pss_sended")>;
@@ -33,8 +35,8 @@ struct adopt_request {
   /// The server's shared session configuration (its `server` is the
   /// server's actor, which the host watches).
   std::shared_ptr<const session_config> config;
-  /// The session's live counters, read by the server.
-  std::shared_ptr<session_stats> stats;
+  /// Shared with the server: the session's counters, handle and peer.
+  std::shared_ptr<handoff_cell> cell;
 };
 
 /// One session a host forked, and whom to tell of its end.
@@ -65,7 +67,8 @@ using session_host = caf::io::stateful_broker<session_host_state>;
 
 /// Adopts the sockets servers of other actor systems hand it (`adopt_atom,
 /// adopt_request`): adds each to its own I/O thread, forks its session
-/// there, answers `adopted_atom, ticket, session, peer`, and tells the
+/// there, publishes its handle in the request's cell (`adopted_atom,
+/// ticket` to the server if the server asked for it), and tells the
 /// server `session_ended_atom, ticket, reason` after the session's end,
 /// from the session's own thread (see docs/io-threads.md: why the server
 /// does not count down on a monitor of its own). Ends the sessions of a

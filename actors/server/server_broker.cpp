@@ -16,7 +16,7 @@ namespace pss {
 namespace server {
 
 int32_t session_count(const server_state& st) {
-  return static_cast<int32_t>(st.children.size() + st.in_flight.size());
+  return static_cast<int32_t>(st.children.size() + st.handed.size());
 }
 
 bool may_serve(const server_state& st) {
@@ -44,22 +44,45 @@ void note_descriptor(server_broker* self, int fd) {
   st.watchdog.reserve_reached();
 }
 
-void end_child(server_broker* self, uint64_t key, const caf::error& reason) {
+namespace {
+
+// Logs an unclean end, adds the session to the totals and frees its place
+// on its host.
+void count_end(server_broker* self, const caf::actor& session,
+               const std::string& peer, const session_stats& stats, int host,
+               const caf::error& reason) {
   auto& st = self->state;
-  auto i = st.children.find(key);
-  if (i == st.children.end())
-    return;
   if (!is_clean_exit(reason) && reason != caf::exit_reason::user_shutdown)
     // Each reason is a cause of its own: a flood of resets must not hide
     // the one session that timed out.
     log(log_level::warning, st.config->server_name,
         log_kind{"session ended: " + server_tally::reason_name(reason)},
-        "session " + std::to_string(i->second.session.id()) + " ("
-            + i->second.peer + ") ended: " + describe(reason));
-  st.tally.ended(reason, i->second.stats->read());
-  if (i->second.host >= 0)
-    --st.hosts[static_cast<size_t>(i->second.host)].load;
-  st.children.erase(i);
+        "session " + std::to_string(session.id()) + " (" + peer
+            + ") ended: " + describe(reason));
+  st.tally.ended(reason, stats.read());
+  if (host >= 0)
+    --st.hosts[static_cast<size_t>(host)].load;
+}
+
+} // namespace
+
+void end_child(server_broker* self, uint64_t key, const caf::error& reason) {
+  auto& st = self->state;
+  if (auto i = st.children.find(key); i != st.children.end()) {
+    auto& rec = i->second;
+    count_end(self, rec.session, rec.peer, *rec.stats, rec.host, reason);
+    st.children.erase(i);
+  } else if (auto h = st.handed.find(key); h != st.handed.end()) {
+    // A hosted session the server never looked at: its host published it
+    // before it could end.
+    auto& rec = h->second;
+    auto& cell = *rec.cell;
+    count_end(self, cell.session(), cell.peer(), cell.stats(), rec.host,
+              reason);
+    st.handed.erase(h);
+  } else {
+    return;
+  }
   // A descriptor was freed: if accepting was paused for lack of them, try.
   st.watchdog.retry_now();
   publish_counts(st);

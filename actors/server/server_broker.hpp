@@ -16,6 +16,7 @@
 
 #include "caf017/servant_gate.hpp"
 #include "caf017/socket_handoff.hpp"
+#include "host/handoff_cell.hpp"
 #include "pss/options.hpp"
 #include "pss/server_info.hpp"
 #include "server/accept_watchdog.hpp"
@@ -78,12 +79,15 @@ struct host_slot {
   bool alive = true;
 };
 
-/// A socket handed to a session host, not yet confirmed as a session.
+/// A socket handed to a session host whose session the server has not
+/// looked at yet (it needs its handle only for `children` and a drain's
+/// timeout: docs/io-threads.md).
 struct handoff_record {
   /// Index of the host in `server_state::hosts`.
   int host = -1;
-  /// The session's counters (the session writes them, the server reads).
-  std::shared_ptr<session_stats> stats;
+  std::chrono::steady_clock::time_point started;
+  /// Shared with the host: the session's counters, handle and peer.
+  std::shared_ptr<handoff_cell> cell;
 };
 
 /// A drain in progress: who waits for its report and what it counted.
@@ -118,9 +122,9 @@ struct server_state {
   std::vector<host_slot> hosts;
   /// Next host to try first among the least loaded.
   size_t next_host = 0;
-  /// Sockets handed to a host and not yet confirmed, by ticket. They count
-  /// in Num.
-  std::unordered_map<uint64_t, handoff_record> in_flight;
+  /// Sessions handed to a host and not moved to `children` yet, by ticket
+  /// (most hosted sessions stay here for life). They count in Num.
+  std::unordered_map<uint64_t, handoff_record> handed;
   /// The last ticket given.
   uint64_t last_ticket = 0;
   /// `children` requests that wait for the sockets in flight when they
@@ -183,7 +187,11 @@ void serve_waiting_sockets(server_broker* self);
 /// The running sessions, by id.
 std::vector<child_info> list_children(const server_state& st);
 
-/// Answers the `children` requests that waited for sockets now confirmed
+/// Moves every handed session its host published to `children`, and asks
+/// the hosts of the others to tell when they do (`handoff_cell`).
+void collect_handed(server_state& st);
+
+/// Answers the `children` requests that waited for sessions now published
 /// (all of them with `all`: the server ends).
 void answer_children_waiters(server_broker* self, bool all = false);
 

@@ -77,6 +77,8 @@ server_totals make_totals(const server_state& st) {
   result.waiting = waiting_clients(st);
   for (auto& entry : st.children)
     server_tally::add_traffic(result, entry.second.stats->read());
+  for (auto& entry : st.handed)
+    server_tally::add_traffic(result, entry.second.cell->stats().read());
   result.suspended = st.suspended;
   result.draining = static_cast<bool>(st.drain);
   return result;
@@ -152,6 +154,9 @@ void on_drain_timeout(server_broker* self) {
   log(log_level::info, st.config->server_name,
       "drain timeout: closing " + std::to_string(session_count(st))
           + " sessions");
+  // Hosted sessions not yet published get theirs when they are
+  // (session_handoff.cpp, on_adopted).
+  collect_handed(st);
   for (auto& entry : st.children)
     self->send_exit(entry.second.session, caf::exit_reason::user_shutdown);
 }
@@ -195,10 +200,11 @@ caf::message_handler operations(server_broker* self) {
       },
       [self](children_atom) -> caf::result<std::vector<child_info>> {
         auto& st = self->state;
-        if (st.in_flight.empty())
+        collect_handed(st);
+        if (st.handed.empty())
           return list_children(st);
         // Sessions on their way to another I/O thread count in `status`:
-        // list them too, once their hosts confirmed them (microseconds).
+        // list them too, once their hosts published them (microseconds).
         auto rp = self->make_response_promise<std::vector<child_info>>();
         st.children_waiters.emplace_back(st.last_ticket, rp);
         return rp;

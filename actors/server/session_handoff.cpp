@@ -42,28 +42,35 @@ void hand_off(server_broker* self, handed_socket_ptr sock) {
     return; // no thread left to run it (the node is ending): closed
   auto& slot = st.hosts[static_cast<size_t>(k)];
   auto ticket = ++st.last_ticket;
-  auto stats = std::make_shared<session_stats>();
-  st.in_flight.emplace(ticket, handoff_record{k, stats});
+  auto cell = std::make_shared<handoff_cell>();
+  st.handed.emplace(ticket,
+                    handoff_record{k, std::chrono::steady_clock::now(), cell});
   ++slot.load;
   note_descriptor(self, fd);
-  adopt_request req{ticket, std::move(sock), st.config, std::move(stats)};
+  adopt_request req{ticket, std::move(sock), st.config, std::move(cell)};
   self->send(slot.host, adopt_atom::value, std::move(req));
   st.tally.started(session_count(st));
 }
 
-void on_adopted(server_broker* self, uint64_t ticket, caf::actor& session,
-                std::string& peer) {
+// Moves a handed session whose host published it to `children`.
+void to_children(server_state& st,
+                 std::unordered_map<uint64_t, handoff_record>::iterator i) {
+  auto& rec = i->second;
+  st.children.emplace(i->first,
+                      child_record{rec.cell->session(), rec.cell->peer(),
+                                   rec.started,
+                                   handoff_cell::stats_of(rec.cell), rec.host});
+  st.handed.erase(i);
+}
+
+// The host published a session the server had asked about.
+void on_adopted(server_broker* self, uint64_t ticket) {
   auto& st = self->state;
-  auto i = st.in_flight.find(ticket);
-  if (i == st.in_flight.end()) {
-    // Its host was taken for gone already: the session has no slot.
-    self->send_exit(session, caf::exit_reason::user_shutdown);
-    return;
-  }
-  child_record rec{session, std::move(peer), std::chrono::steady_clock::now(),
-                   std::move(i->second.stats), i->second.host};
-  st.in_flight.erase(i);
-  st.children.emplace(ticket, std::move(rec));
+  auto i = st.handed.find(ticket);
+  if (i == st.handed.end())
+    return; // moved to `children` by a later look, or its host is gone
+  auto session = i->second.cell->session();
+  to_children(st, i);
   answer_children_waiters(self);
   if (st.drain && st.drain->timed_out)
     self->send_exit(session, caf::exit_reason::user_shutdown);
@@ -106,10 +113,10 @@ bool on_host_down(server_broker* self, const caf::down_msg& msg) {
   // system (whose end the host's end is part of): their slots are free.
   auto& slot = st.hosts[static_cast<size_t>(index)];
   slot.alive = false;
-  for (auto i = st.in_flight.begin(); i != st.in_flight.end();) {
+  for (auto i = st.handed.begin(); i != st.handed.end();) {
     if (i->second.host == index) {
       --slot.load;
-      i = st.in_flight.erase(i);
+      i = st.handed.erase(i);
     } else {
       ++i;
     }
@@ -126,14 +133,24 @@ bool on_host_down(server_broker* self, const caf::down_msg& msg) {
   return true;
 }
 
+void collect_handed(server_state& st) {
+  for (auto i = st.handed.begin(); i != st.handed.end();) {
+    auto next = std::next(i);
+    if (i->second.cell->adopted_or_want())
+      to_children(st, i);
+    i = next;
+  }
+}
+
 void answer_children_waiters(server_broker* self, bool all) {
   auto& st = self->state;
   if (st.children_waiters.empty())
     return;
-  // The oldest ticket still in flight; waiters that came before it have
-  // every session they counted confirmed (or ended).
+  collect_handed(st);
+  // The oldest ticket not yet published; waiters that came before it have
+  // every session they counted listed (or ended).
   auto oldest = st.last_ticket + 1;
-  for (auto& entry : st.in_flight)
+  for (auto& entry : st.handed)
     oldest = std::min(oldest, entry.first);
   auto& waiters = st.children_waiters;
   auto ready = [&](const auto& waiter) { return all || waiter.first < oldest; };
@@ -152,8 +169,7 @@ caf::message_handler handoff(server_broker* self) {
       [self](accepted_socket_msg& msg) {
         on_accepted_socket(self, std::move(msg.socket));
       },
-      [self](adopted_atom, uint64_t ticket, caf::actor& session,
-             std::string& peer) { on_adopted(self, ticket, session, peer); },
+      [self](adopted_atom, uint64_t ticket) { on_adopted(self, ticket); },
       [self](session_ended_atom, uint64_t ticket, const caf::error& reason) {
         end_child(self, ticket, reason);
       },

@@ -7,7 +7,6 @@
 
 #include <caf/actor.hpp>
 #include <caf/behavior.hpp>
-#include <caf/execution_unit.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "caf017/scheduler.hpp"
@@ -94,19 +93,7 @@ class session_worker_actor : public caf::stateful_actor<worker_state>,
                              public caf017::timeout_tracked {
 public:
   using super = caf::stateful_actor<worker_state>;
-  using super::enqueue;
   using super::super;
-
-  /// Keeps the worker on its own actor system's threads. CAF 0.17 runs a
-  /// woken actor on the waker's execution unit, which may belong to another
-  /// actor system (with several I/O threads, a home actor answering a
-  /// session's worker): the worker could then still run there after its
-  /// own system ended (docs/io-threads.md, "Open problems").
-  void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit* eu) override {
-    if (eu != nullptr && &eu->system() != &home_system())
-      eu = nullptr;
-    super::enqueue(std::move(ptr), eu);
-  }
 };
 
 /// Starts a session's worker: runs the session function, then its handlers.
