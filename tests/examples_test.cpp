@@ -35,18 +35,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// Sends one line and reads one reply line, without its newline ("" if
-/// none came in time).
-std::string ask(loopback_client& client, const std::string& line) {
-  if (!client.send(line + "\n"))
-    return "";
-  auto reply = client.receive_until("\n");
-  if (reply.empty() || reply.back() != '\n')
-    return "";
-  reply.pop_back();
-  return reply;
-}
-
 /// A pss-node with a control endpoint behind a secret, running one echo
 /// server `e` with Max 1.
 struct watched_node {
@@ -105,20 +93,20 @@ TEST_CASE("pss-custom-node serves its own handlers beside the built-in "
   REQUIRE(ports.size() == 3);
   SECTION("upper answers in capitals, line by line") {
     loopback_client client{ports["up"]};
-    CHECK(ask(client, "shout") == "SHOUT");
-    CHECK(ask(client, "Mixed Case 42") == "MIXED CASE 42");
+    CHECK(client.ask_line("shout") == "SHOUT");
+    CHECK(client.ask_line("Mixed Case 42") == "MIXED CASE 42");
   }
   SECTION("sum keeps a running total per session") {
     loopback_client first{ports["sums"]};
-    CHECK(ask(first, "2") == "2");
-    CHECK(ask(first, "40") == "42");
-    CHECK(ask(first, "x") == "error: not an integer: x");
-    CHECK(ask(first, "-2") == "40");
+    CHECK(first.ask_line("2") == "2");
+    CHECK(first.ask_line("40") == "42");
+    CHECK(first.ask_line("x") == "error: not an integer: x");
+    CHECK(first.ask_line("-2") == "40");
     loopback_client second{ports["sums"]};
-    CHECK(ask(second, "5") == "5");
-    CHECK(ask(first, "0") == "40");
+    CHECK(second.ask_line("5") == "5");
+    CHECK(first.ask_line("0") == "40");
     // An overflow ends the session after its error line.
-    CHECK(ask(second, "9223372036854775807") == "error: overflow");
+    CHECK(second.ask_line("9223372036854775807") == "error: overflow");
     CHECK(second.wait_closed());
   }
   SECTION("the built-in echo is still there") {

@@ -66,28 +66,11 @@ struct kv_process {
   uint16_t control_port = 0;
 };
 
-/// Reads one reply line, without its newline ("" if none came in time).
-std::string read_reply(loopback_client& client,
-                       std::chrono::milliseconds deadline = default_deadline) {
-  auto line = client.receive_until("\n", deadline);
-  if (line.empty() || line.back() != '\n')
-    return "";
-  line.pop_back();
-  return line;
-}
-
-/// Sends one request line and reads its reply.
-std::string ask(loopback_client& client, const std::string& request) {
-  if (!client.send(request + "\n"))
-    return "";
-  return read_reply(client);
-}
-
 /// Reads `count` reply lines.
 std::vector<std::string> read_replies(loopback_client& client, size_t count) {
   std::vector<std::string> result;
   for (size_t i = 0; i < count; ++i) {
-    auto line = read_reply(client);
+    auto line = client.receive_line();
     if (line.empty())
       break;
     result.push_back(std::move(line));
@@ -172,29 +155,29 @@ TEST_CASE("pss-kv answers SET, GET, DEL and SLOW in every mode") {
   REQUIRE(kv.port != 0);
   loopback_client client{kv.port};
   REQUIRE(client.connected());
-  CHECK(ask(client, "GET a") == "NONE");
-  CHECK(ask(client, "SET a 1") == "OK");
-  CHECK(ask(client, "GET a") == "VALUE 1");
-  CHECK(ask(client, "SET a hello kv world") == "OK");
-  CHECK(ask(client, "GET a") == "VALUE hello kv world");
-  CHECK(ask(client, "SET empty ") == "OK");
-  CHECK(ask(client, "GET empty") == "VALUE ");
-  CHECK(ask(client, "SET crlf 7\r") == "OK");
-  CHECK(ask(client, "GET crlf\r") == "VALUE 7");
-  CHECK(ask(client, "DEL a") == "DELETED");
-  CHECK(ask(client, "DEL a") == "NONE");
-  CHECK(ask(client, "GET a") == "NONE");
-  CHECK(ask(client, "SLOW 0") == "SLOW");
+  CHECK(client.ask_line("GET a") == "NONE");
+  CHECK(client.ask_line("SET a 1") == "OK");
+  CHECK(client.ask_line("GET a") == "VALUE 1");
+  CHECK(client.ask_line("SET a hello kv world") == "OK");
+  CHECK(client.ask_line("GET a") == "VALUE hello kv world");
+  CHECK(client.ask_line("SET empty ") == "OK");
+  CHECK(client.ask_line("GET empty") == "VALUE ");
+  CHECK(client.ask_line("SET crlf 7\r") == "OK");
+  CHECK(client.ask_line("GET crlf\r") == "VALUE 7");
+  CHECK(client.ask_line("DEL a") == "DELETED");
+  CHECK(client.ask_line("DEL a") == "NONE");
+  CHECK(client.ask_line("GET a") == "NONE");
+  CHECK(client.ask_line("SLOW 0") == "SLOW");
   auto start = clock_type::now();
-  CHECK(ask(client, "SLOW 100") == "SLOW");
+  CHECK(client.ask_line("SLOW 100") == "SLOW");
   // CPU time is at most wall time: 100 ms of it take at least 100 ms.
   CHECK(clock_type::now() - start >= 100ms);
   SECTION("every session sees the same store") {
     loopback_client other{kv.port};
-    CHECK(ask(other, "SET shared x") == "OK");
-    CHECK(ask(client, "GET shared") == "VALUE x");
-    CHECK(ask(client, "DEL shared") == "DELETED");
-    CHECK(ask(other, "GET shared") == "NONE");
+    CHECK(other.ask_line("SET shared x") == "OK");
+    CHECK(client.ask_line("GET shared") == "VALUE x");
+    CHECK(client.ask_line("DEL shared") == "DELETED");
+    CHECK(other.ask_line("GET shared") == "NONE");
   }
   CHECK(kv.stop() == 0);
 }
@@ -256,17 +239,17 @@ TEST_CASE("pss-kv holds a GET that arrives during SLOW, in order") {
   REQUIRE(kv.port != 0);
   loopback_client client{kv.port};
   REQUIRE(client.connected());
-  CHECK(ask(client, "SET a 1") == "OK");
+  CHECK(client.ask_line("SET a 1") == "OK");
   REQUIRE(client.send("SLOW 300\n"));
   // 50 ms later, while SLOW still computes (nothing has come back yet).
   CHECK(client.quiet_for(50ms));
   REQUIRE(client.send("GET a\n"));
-  CHECK(read_reply(client) == "SLOW");
+  CHECK(client.receive_line() == "SLOW");
   // After SLOW's reply, the GET's may or may not have come: DEL goes now.
   REQUIRE(client.send("DEL a\n"));
-  CHECK(read_reply(client) == "VALUE 1");
-  CHECK(read_reply(client) == "DELETED");
-  CHECK(ask(client, "GET a") == "NONE");
+  CHECK(client.receive_line() == "VALUE 1");
+  CHECK(client.receive_line() == "DELETED");
+  CHECK(client.ask_line("GET a") == "NONE");
   CHECK(kv.stop() == 0);
 }
 
@@ -289,7 +272,7 @@ TEST_CASE("pss-kv answers every request of a half-closed client, then "
   }
   SECTION("the FIN arrives while SLOW computes") {
     REQUIRE(client.send("SET h 3\nSLOW 200\n"));
-    CHECK(read_reply(client) == "OK");
+    CHECK(client.receive_line() == "OK");
     REQUIRE(client.send("GET h\nBAD\n"));
     expected = "SLOW\nVALUE 3\nERROR unknown command\n";
   }
@@ -337,17 +320,17 @@ TEST_CASE("pss-kv answers ERROR to garbage and goes on") {
                                      std::string(1000, 'x')};
   for (auto& bad : bad_lines) {
     CAPTURE(bad);
-    auto reply = ask(client, bad);
+    auto reply = client.ask_line(bad);
     CHECK(reply.rfind("ERROR ", 0) == 0);
   }
-  CHECK(ask(client, "SLOW 60001") == "ERROR usage: SLOW ms (0 to 60000)");
-  CHECK(ask(client, "SET g 1") == "OK");
-  CHECK(ask(client, "GET g") == "VALUE 1");
+  CHECK(client.ask_line("SLOW 60001") == "ERROR usage: SLOW ms (0 to 60000)");
+  CHECK(client.ask_line("SET g 1") == "OK");
+  CHECK(client.ask_line("GET g") == "VALUE 1");
   SECTION("a line longer than 64 KiB ends the session") {
     REQUIRE(client.send(std::string(70 * 1024, 'x')));
     CHECK(client.wait_closed());
     loopback_client next{kv.port};
-    CHECK(ask(next, "GET g") == "VALUE 1");
+    CHECK(next.ask_line("GET g") == "VALUE 1");
   }
   CHECK(kv.stop() == 0);
 }
@@ -401,7 +384,7 @@ TEST_CASE("pss-kv stops on SIGINT and SIGTERM with status 0, also during a "
   REQUIRE(kv.port != 0);
   loopback_client client{kv.port};
   REQUIRE(client.connected());
-  CHECK(ask(client, "SET a 1") == "OK");
+  CHECK(client.ask_line("SET a 1") == "OK");
   auto before = cpu_ticks(kv.proc.pid());
   REQUIRE(client.send("SLOW 60000\n"));
   // Wait until it computes: 100 ms of CPU more.
@@ -426,7 +409,7 @@ TEST_CASE("pss-kv answers other clients at once while four run SLOW") {
   REQUIRE(kv.port != 0);
   loopback_client probe{kv.port};
   REQUIRE(probe.connected());
-  CHECK(ask(probe, "SET p 1") == "OK");
+  CHECK(probe.ask_line("SET p 1") == "OK");
   std::vector<loopback_client> slow_clients;
   for (int i = 0; i < 4; ++i) {
     slow_clients.emplace_back(kv.port);
@@ -452,7 +435,7 @@ TEST_CASE("pss-kv answers other clients at once while four run SLOW") {
       none_answered = none_answered && slow_replies[i].empty();
     }
     auto start = clock_type::now();
-    REQUIRE(ask(probe, "GET p") == "VALUE 1");
+    REQUIRE(probe.ask_line("GET p") == "VALUE 1");
     latencies.push_back(clock_type::now() - start);
     if (none_answered && !readable(slow_clients[0]))
       ++gets_while_all_compute;
@@ -494,7 +477,7 @@ TEST_CASE("pss-kv publishes its registry with --control") {
     REQUIRE(port);
     CHECK(*port == kv.port);
     loopback_client client{kv.port};
-    CHECK(ask(client, "SET c 1") == "OK");
+    CHECK(client.ask_line("SET c 1") == "OK");
     CHECK(poll_until([&] {
       auto now = pss::server_status(*reg, "kv", 5s);
       return now && now->num == 1;

@@ -164,6 +164,20 @@ std::string loopback_client::receive_until(const std::string& text,
   return result;
 }
 
+std::string loopback_client::receive_line(std::chrono::milliseconds deadline) {
+  auto line = receive_until("\n", deadline);
+  if (line.empty() || line.back() != '\n')
+    return "";
+  line.pop_back();
+  return line;
+}
+
+std::string loopback_client::ask_line(const std::string& request) {
+  if (!send(request + "\n"))
+    return "";
+  return receive_line();
+}
+
 bool loopback_client::receive_to_end(std::string& bytes,
                                      std::chrono::milliseconds deadline) {
   return read_to_end(fd_, clock::now() + deadline, &bytes) == ending::closed;

@@ -49,6 +49,15 @@ public:
                             std::chrono::milliseconds deadline
                             = default_deadline);
 
+  /// Receives one line and returns it without its newline; "" when no
+  /// whole line came in time.
+  std::string receive_line(std::chrono::milliseconds deadline
+                           = default_deadline);
+
+  /// Sends `request` and a newline, then receives the reply line as
+  /// `receive_line` does ("" if the send failed).
+  std::string ask_line(const std::string& request);
+
   /// Receives until the peer closes the connection and puts what came in
   /// `bytes`; false if the deadline passes (or a read fails) first.
   bool receive_to_end(std::string& bytes,
