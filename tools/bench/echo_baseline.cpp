@@ -3,7 +3,9 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <algorithm>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <arpa/inet.h>
@@ -144,32 +146,10 @@ struct server {
 
 } // namespace
 
-int run_echo_baseline(uint16_t port) {
-  std::signal(SIGTERM, on_term);
-  std::signal(SIGINT, on_term);
-  server srv;
-  srv.listener = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  int on = 1;
-  ::setsockopt(srv.listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (::bind(srv.listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr))
-          != 0
-      || ::listen(srv.listener, 4096) != 0) {
-    std::perror("echo baseline");
-    return 2;
-  }
-  socklen_t len = sizeof(addr);
-  ::getsockname(srv.listener, reinterpret_cast<sockaddr*>(&addr), &len);
-  srv.epfd = ::epoll_create1(0);
-  srv.pending.resize(1024);
-  epoll_event ev{EPOLLIN, {}};
-  ev.data.fd = srv.listener;
-  ::epoll_ctl(srv.epfd, EPOLL_CTL_ADD, srv.listener, &ev);
-  std::printf("listening %u\n", ntohs(addr.sin_port));
-  std::fflush(stdout);
+namespace {
+
+// One serving thread: its own epoll set with the shared listener in it.
+void serve(server& srv) {
   std::vector<epoll_event> events(512);
   while (stop_requested == 0) {
     int n = ::epoll_wait(srv.epfd, events.data(),
@@ -182,6 +162,47 @@ int run_echo_baseline(uint16_t port) {
         srv.on_event(fd, events[i].events);
     }
   }
+}
+
+} // namespace
+
+int run_echo_baseline(uint16_t port, int threads) {
+  std::signal(SIGTERM, on_term);
+  std::signal(SIGINT, on_term);
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  int on = 1;
+  ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
+      || ::listen(listener, 4096) != 0) {
+    std::perror("echo baseline");
+    return 2;
+  }
+  socklen_t len = sizeof(addr);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  // Several threads share the one listener (one accept queue, as pss's
+  // one acceptor per server); EPOLLEXCLUSIVE wakes one of them per
+  // connection instead of all.
+  std::vector<server> servers(static_cast<size_t>(std::max(threads, 1)));
+  for (auto& srv : servers) {
+    srv.listener = listener;
+    srv.epfd = ::epoll_create1(0);
+    srv.pending.resize(1024);
+    epoll_event ev{EPOLLIN | (servers.size() > 1 ? EPOLLEXCLUSIVE : 0u), {}};
+    ev.data.fd = listener;
+    ::epoll_ctl(srv.epfd, EPOLL_CTL_ADD, listener, &ev);
+  }
+  std::printf("listening %u\n", ntohs(addr.sin_port));
+  std::fflush(stdout);
+  std::vector<std::thread> others;
+  for (size_t k = 1; k < servers.size(); ++k)
+    others.emplace_back([&srv = servers[k]] { serve(srv); });
+  serve(servers[0]);
+  for (auto& t : others)
+    t.join();
   return 0;
 }
 

@@ -62,6 +62,9 @@ struct options {
   /// builds before the option).
   int io_threads = 1;
   int serve_baseline = -1;
+  /// Threads of the epoll baseline (issue 14 compares N = 2 against a
+  /// baseline of two threads as well).
+  int baseline_threads = 1;
   bool no_pin = false;
 };
 
@@ -152,7 +155,9 @@ std::unique_ptr<server_process> start_server(const server_kind& kind,
     result = std::make_unique<server_process>(opts.pss_node, std::move(args));
   } else {
     result = std::make_unique<server_process>(
-        self_path(), std::vector<std::string>{"--serve-baseline", "0"});
+        self_path(),
+        std::vector<std::string>{"--serve-baseline", "0", "--baseline-threads",
+                                 std::to_string(opts.baseline_threads)});
   }
   pin_to(0);
   return result;
@@ -405,6 +410,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--no-pin", opts.no_pin,
                "let the OS place the load and the servers on any core");
+  app.add_option("--baseline-threads", opts.baseline_threads,
+                 "threads of the epoll baseline, sharing its listener")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   app.add_option("--serve-baseline", opts.serve_baseline,
                  "internal: run the epoll baseline server on PORT");
   try {
@@ -413,7 +422,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   if (opts.serve_baseline >= 0)
-    return run_echo_baseline(static_cast<uint16_t>(opts.serve_baseline));
+    return run_echo_baseline(static_cast<uint16_t>(opts.serve_baseline),
+                             opts.baseline_threads);
   if (opts.preset == "smoke") {
     opts.rounds = 1;
     opts.seconds = 0.3;
