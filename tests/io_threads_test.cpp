@@ -14,6 +14,7 @@
 #include "child_process.hpp"
 #include "churn_load.hpp"
 #include "deadline.hpp"
+#include "host/handoff_cell.hpp"
 #include "loopback_client.hpp"
 #include "test_node.hpp"
 
@@ -166,4 +167,39 @@ TEST_CASE("pss-repl status answers while a session blocks one of two I/O "
   REQUIRE(other.send("c"));
   CHECK(other.receive(1) == "c");
   CHECK(blocked.receive(5) == "block");
+}
+
+TEST_CASE("a handoff cell tells the server of a session exactly once") {
+  SECTION("published first: the server finds it, no message") {
+    handoff_cell cell;
+    CHECK_FALSE(cell.publish(caf::actor{}, "peer"));
+    CHECK(cell.adopted_or_want());
+    CHECK(cell.peer() == "peer");
+  }
+  SECTION("wanted first: the host sends the message") {
+    handoff_cell cell;
+    CHECK_FALSE(cell.adopted_or_want());
+    CHECK_FALSE(cell.adopted_or_want()); // still wanted, still unpublished
+    CHECK(cell.publish(caf::actor{}, "peer"));
+    CHECK(cell.adopted_or_want());
+  }
+  SECTION("racing: exactly one side learns the session is published") {
+    // Either the server's look finds the session published, or the host
+    // sees the server's mark and sends `adopted`: never both, never
+    // neither (a `children` request would then wait for ever).
+    for (int round = 0; round < 2000; ++round) {
+      handoff_cell cell;
+      std::atomic<bool> go{false};
+      bool host_tells = false;
+      std::thread host{[&] {
+        while (!go.load())
+          std::this_thread::yield();
+        host_tells = cell.publish(caf::actor{}, "p");
+      }};
+      go.store(true);
+      bool server_sees = cell.adopted_or_want();
+      host.join();
+      REQUIRE(server_sees != host_tells);
+    }
+  }
 }
