@@ -70,6 +70,18 @@ session_function blocking_echo(int block_ms) {
   };
 }
 
+// Two sessions of a `blocking_echo` server, connected in this order, each
+// echoes once; then `blocked`'s session is told to block its thread. The
+// server hands sockets to the least loaded host first, so the two run on
+// different threads.
+void block_one_of_two(loopback_client& blocked, loopback_client& other) {
+  REQUIRE(blocked.send("a"));
+  REQUIRE(blocked.receive(1) == "a");
+  REQUIRE(other.send("b"));
+  REQUIRE(other.receive(1) == "b");
+  REQUIRE(blocked.send("block"));
+}
+
 } // namespace
 
 TEST_CASE("with two I/O threads sessions run on both and Max stays exact") {
@@ -121,14 +133,9 @@ TEST_CASE("a session blocking its I/O thread stalls neither status nor "
   test_node node{2};
   auto info = start_server(node.reg, "blocky", 0, 10, blocking_echo(2000));
   REQUIRE(info);
-  // Least loaded first: the two sessions land on different threads.
   loopback_client blocked{info->port};
-  REQUIRE(blocked.send("a"));
-  REQUIRE(blocked.receive(1) == "a");
   loopback_client other{info->port};
-  REQUIRE(other.send("b"));
-  REQUIRE(other.receive(1) == "b");
-  REQUIRE(blocked.send("block"));
+  block_one_of_two(blocked, other);
   auto began = std::chrono::steady_clock::now();
   // While that thread sleeps: status answers and the other session echoes.
   CHECK(status_is(node, "blocky", 2, 10));
@@ -148,12 +155,8 @@ TEST_CASE("pss-repl status answers while a session blocks one of two I/O "
   auto info = start_server(node.reg, "blocky", 0, 10, blocking_echo(3000));
   REQUIRE(info);
   loopback_client blocked{info->port};
-  REQUIRE(blocked.send("a"));
-  REQUIRE(blocked.receive(1) == "a");
   loopback_client other{info->port};
-  REQUIRE(other.send("b"));
-  REQUIRE(other.receive(1) == "b");
-  REQUIRE(blocked.send("block"));
+  block_one_of_two(blocked, other);
   child_process repl{PSS_REPL_BINARY,
                      {"--connect", "127.0.0.1:" + std::to_string(*control),
                       "--json", "-e", "status blocky"}};
