@@ -128,6 +128,37 @@ TEST_CASE("with two I/O threads Max holds under churn") {
   CHECK(live->now.load() == 0);
 }
 
+TEST_CASE("with two I/O threads every children request is answered under "
+          "churn") {
+  // Sessions in flight make a `children` request wait for their hosts; two
+  // callers at once must not leave one of them waiting (a session one
+  // request finds published may be the one the other waits for).
+  test_node node{2};
+  auto info = start_server(node.reg, "listed", 0, 16, echo_fn());
+  REQUIRE(info);
+  std::atomic<bool> churning{true};
+  std::atomic<int> answered{0};
+  std::atomic<int> failed{0};
+  auto ask = [&] {
+    while (churning.load()) {
+      if (server_children(node.reg, "listed", std::chrono::seconds(5)))
+        ++answered;
+      else
+        ++failed;
+    }
+  };
+  std::thread first{ask};
+  std::thread second{ask};
+  auto tally = run_churn({{"listed", info->port, packet_type::raw}}, 8,
+                         std::chrono::milliseconds(1500));
+  churning.store(false);
+  first.join();
+  second.join();
+  CHECK(tally.failed == 0);
+  CHECK(failed.load() == 0);
+  CHECK(answered.load() > 10);
+}
+
 TEST_CASE("a session blocking its I/O thread stalls neither status nor "
           "sessions on the other thread") {
   test_node node{2};

@@ -80,6 +80,9 @@ void end_child(server_broker* self, uint64_t key, const caf::error& reason) {
     count_end(self, cell.session(), cell.peer(), cell.stats(), rec.host,
               reason);
     st.handed.erase(h);
+    // Waiting `children` requests count on sessions whose hosts tell of
+    // them before their end; asking again costs nothing when none wait.
+    answer_children_waiters(self);
   } else {
     return;
   }

@@ -189,7 +189,7 @@ std::vector<child_info> list_children(const server_state& st);
 
 /// Moves every handed session its host published to `children`, and asks
 /// the hosts of the others to tell when they do (`handoff_cell`).
-void collect_handed(server_state& st);
+void collect_handed(server_broker* self);
 
 /// Answers the `children` requests that waited for sessions now published
 /// (all of them with `all`: the server ends).

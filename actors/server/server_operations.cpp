@@ -154,11 +154,11 @@ void on_drain_timeout(server_broker* self) {
   log(log_level::info, st.config->server_name,
       "drain timeout: closing " + std::to_string(session_count(st))
           + " sessions");
-  // Hosted sessions not yet published get theirs when they are
-  // (session_handoff.cpp, on_adopted).
-  collect_handed(st);
   for (auto& entry : st.children)
     self->send_exit(entry.second.session, caf::exit_reason::user_shutdown);
+  // Hosted sessions get theirs as they move to `children`: those published
+  // now at once, the others when their hosts publish them.
+  collect_handed(self);
 }
 
 } // namespace
@@ -200,13 +200,15 @@ caf::message_handler operations(server_broker* self) {
       },
       [self](children_atom) -> caf::result<std::vector<child_info>> {
         auto& st = self->state;
-        collect_handed(st);
-        if (st.handed.empty())
+        collect_handed(self);
+        if (st.handed.empty() && st.children_waiters.empty())
           return list_children(st);
         // Sessions on their way to another I/O thread count in `status`:
         // list them too, once their hosts published them (microseconds).
+        // This look may have made earlier waiters ready as well.
         auto rp = self->make_response_promise<std::vector<child_info>>();
         st.children_waiters.emplace_back(st.last_ticket, rp);
+        answer_children_waiters(self);
         return rp;
       },
       [self](port_atom) { return self->state.port; },

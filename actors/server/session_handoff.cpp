@@ -52,10 +52,15 @@ void hand_off(server_broker* self, handed_socket_ptr sock) {
   st.tally.started(session_count(st));
 }
 
-// Moves a handed session whose host published it to `children`.
-void to_children(server_state& st,
+// Moves a handed session whose host published it to `children`. After a
+// drain's timeout every session is told to close, whichever look finds it
+// published first.
+void to_children(server_broker* self,
                  std::unordered_map<uint64_t, handoff_record>::iterator i) {
+  auto& st = self->state;
   auto& rec = i->second;
+  if (st.drain && st.drain->timed_out)
+    self->send_exit(rec.cell->session(), caf::exit_reason::user_shutdown);
   st.children.emplace(i->first,
                       child_record{rec.cell->session(), rec.cell->peer(),
                                    rec.started,
@@ -66,14 +71,11 @@ void to_children(server_state& st,
 // The host published a session the server had asked about.
 void on_adopted(server_broker* self, uint64_t ticket) {
   auto& st = self->state;
-  auto i = st.handed.find(ticket);
-  if (i == st.handed.end())
-    return; // moved to `children` by a later look, or its host is gone
-  auto session = i->second.cell->session();
-  to_children(st, i);
+  // Not found: a later look moved it to `children` already (a waiter
+  // counting on it may still wait: answer below), or its host is gone.
+  if (auto i = st.handed.find(ticket); i != st.handed.end())
+    to_children(self, i);
   answer_children_waiters(self);
-  if (st.drain && st.drain->timed_out)
-    self->send_exit(session, caf::exit_reason::user_shutdown);
 }
 
 } // namespace
@@ -133,11 +135,12 @@ bool on_host_down(server_broker* self, const caf::down_msg& msg) {
   return true;
 }
 
-void collect_handed(server_state& st) {
+void collect_handed(server_broker* self) {
+  auto& st = self->state;
   for (auto i = st.handed.begin(); i != st.handed.end();) {
     auto next = std::next(i);
     if (i->second.cell->adopted_or_want())
-      to_children(st, i);
+      to_children(self, i);
     i = next;
   }
 }
@@ -146,7 +149,7 @@ void answer_children_waiters(server_broker* self, bool all) {
   auto& st = self->state;
   if (st.children_waiters.empty())
     return;
-  collect_handed(st);
+  collect_handed(self);
   // The oldest ticket not yet published; waiters that came before it have
   // every session they counted listed (or ended).
   auto oldest = st.last_ticket + 1;
