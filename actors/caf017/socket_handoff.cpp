@@ -57,12 +57,4 @@ caf::io::connection_handle adopt_socket(caf::io::abstract_broker* self,
   return hdl;
 }
 
-void initialize_forked(caf::io::abstract_broker* self,
-                       const caf::actor& forked) {
-  auto ptr = caf::actor_cast<caf::abstract_actor*>(forked);
-  // Runs initialize() unless done; a broker that ends in it is finalized
-  // there, as on CAF's own first activation.
-  static_cast<caf::scheduled_actor*>(ptr)->activate(self->context());
-}
-
 } // namespace pss

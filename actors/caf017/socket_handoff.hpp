@@ -88,22 +88,6 @@ caf::io::accept_handle add_handing_doorman(caf::io::abstract_broker* self,
 caf::io::connection_handle adopt_socket(caf::io::abstract_broker* self,
                                         handed_socket& sock);
 
-/// Runs the initialization (the behavior function) of `forked`, a broker
-/// that `self` just forked, now, in `self`'s turn, instead of in the I/O
-/// loop's next round.
-///
-/// Why: CAF 0.17 delivers a scribe's `connection_closed_msg` to its broker
-/// without initializing it first (broker_servant calls `consume`, not
-/// `activate`), and then finalizes the broker, which ends it with no
-/// behavior and destroys a stateful broker's state; the launch CAF queued
-/// later runs the behavior function on that destroyed state (a pure virtual
-/// call, seen as an abort). A server forks in the accept's turn, so the
-/// loop starts the session before it polls the new socket; a session host
-/// adopts from a message, possibly in the round's first phase, and the
-/// socket can report its peer's close before the launch runs. Initializing
-/// at once closes that window. Needs CAF's default multiplexer context.
-void initialize_forked(caf::io::abstract_broker* self, const caf::actor& forked);
-
 } // namespace pss
 
 // Sockets in transit are local by nature: they never cross the network.

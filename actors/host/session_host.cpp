@@ -34,7 +34,6 @@ void adopt(session_host* self, adopt_request& req) {
       hdl, caf::io::receive_policy::at_most(cfg.options.read_buffer));
   auto session = self->fork(start_child, hdl, req.config, peer,
                             handoff_cell::stats_of(req.cell));
-  initialize_forked(self, session);
   self->monitor(session);
   auto& server = cfg.server;
   if (st.servers.insert(server.address()).second)
