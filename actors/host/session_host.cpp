@@ -28,9 +28,11 @@ void adopt(session_host* self, adopt_request& req) {
     disable_nodelay(fd);
   auto peer = peer_of(fd);
   auto hdl = adopt_socket(self, *req.socket);
-  // Not reading yet: the session starts reading in its own first turn
-  // (start_hosted_child says why).
-  auto session = self->fork(start_hosted_child, hdl, req.config, peer,
+  // Reads start in this turn, as at the server's accept (server_broker.cpp:
+  // a registration undone in its own turn would leak the socket).
+  self->configure_read(
+      hdl, caf::io::receive_policy::at_most(cfg.options.read_buffer));
+  auto session = self->fork(start_child, hdl, req.config, peer,
                             handoff_cell::stats_of(req.cell));
   self->monitor(session);
   auto& server = cfg.server;

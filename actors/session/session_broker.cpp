@@ -51,15 +51,10 @@ const direct_events session_events{
 void session_state::init(caf::io::broker* self, caf::io::connection_handle hdl,
                          std::shared_ptr<const session_config> cfg,
                          std::string peer,
-                         std::shared_ptr<session_stats> stats,
-                         bool starts_reading) {
+                         std::shared_ptr<session_stats> stats) {
   // The server started reading in an earlier I/O turn (start_session), so
-  // the socket is settled in the loop and the gate may pause it at once. A
-  // hosted session registers it now: the gate lets it settle first.
-  if (starts_reading)
-    self->configure_read(
-        hdl, caf::io::receive_policy::at_most(cfg->options.read_buffer));
-  gate_.init(self, hdl, starts_reading);
+  // the socket is settled in the loop and the gate may pause it at once.
+  gate_.init(self, hdl, false);
   cfg_ = std::move(cfg);
   peer_ = std::move(peer);
   stats_ = std::move(stats);
@@ -497,12 +492,10 @@ caf::behavior failed_session(session_broker* self) {
 
 } // namespace
 
-namespace {
-
-caf::behavior start(session_broker* self, caf::io::connection_handle hdl,
-                    std::shared_ptr<const session_config> cfg,
-                    std::string peer, std::shared_ptr<session_stats> stats,
-                    bool starts_reading) {
+caf::behavior start_child(session_broker* self, caf::io::connection_handle hdl,
+                          std::shared_ptr<const session_config> cfg,
+                          std::string peer,
+                          std::shared_ptr<session_stats> stats) {
   self->set_exception_handler(
       [](caf::scheduled_actor*, std::exception_ptr& eptr) {
         return session_failure(eptr);
@@ -514,7 +507,7 @@ caf::behavior start(session_broker* self, caf::io::connection_handle hdl,
   auto& st = self->state;
   auto mode = cfg->options.runs_on;
   auto fun = cfg->fun;
-  st.init(self, hdl, cfg, peer, std::move(stats), starts_reading);
+  st.init(self, hdl, cfg, peer, std::move(stats));
   caf::behavior bhvr;
   if (mode == run_mode::io) {
     caf::behavior user_handlers;
@@ -548,25 +541,6 @@ caf::behavior start(session_broker* self, caf::io::connection_handle hdl,
   // caf017/direct_scribe.hpp).
   set_direct_events(self, hdl, &session_events);
   return bhvr;
-}
-
-} // namespace
-
-caf::behavior start_child(session_broker* self, caf::io::connection_handle hdl,
-                          std::shared_ptr<const session_config> cfg,
-                          std::string peer,
-                          std::shared_ptr<session_stats> stats) {
-  return start(self, hdl, std::move(cfg), std::move(peer), std::move(stats),
-               false);
-}
-
-caf::behavior start_hosted_child(session_broker* self,
-                                 caf::io::connection_handle hdl,
-                                 std::shared_ptr<const session_config> cfg,
-                                 std::string peer,
-                                 std::shared_ptr<session_stats> stats) {
-  return start(self, hdl, std::move(cfg), std::move(peer), std::move(stats),
-               true);
 }
 
 } // namespace pss

@@ -39,11 +39,9 @@ public:
   ~session_state() override;
 
   /// Binds the state to its broker and connection (called by start_child).
-  /// `starts_reading`: the session starts reading itself, in this turn
-  /// (a hosted session), instead of its server in an earlier one.
   void init(caf::io::broker* self, caf::io::connection_handle hdl,
             std::shared_ptr<const session_config> cfg, std::string peer,
-            std::shared_ptr<session_stats> stats, bool starts_reading = false);
+            std::shared_ptr<session_stats> stats);
 
   /// Hands the session to a worker actor (modes `pool` and `thread`).
   void attach_worker(caf::actor worker);
@@ -175,22 +173,5 @@ caf::behavior start_child(session_broker* self, caf::io::connection_handle hdl,
                           std::shared_ptr<const session_config> cfg,
                           std::string peer,
                           std::shared_ptr<session_stats> stats);
-
-/// start_child for a session that a session host forked for a socket that
-/// is not reading yet: the session starts reading in its own first turn.
-///
-/// Why: CAF 0.17 hands a scribe's first event to a broker that has not run
-/// its first activation without running it (`consume`, not `activate`) and
-/// then finalizes it: a forked broker whose launch is still queued drops the
-/// bytes, ends with no behavior and has its state destroyed before its
-/// behavior function runs. A server forks in the accept's turn, so its
-/// sessions start before the loop polls the socket; a host forks from a
-/// message and cannot promise that. Reading from the session's own first
-/// turn, its gate settling the registration (servant_gate), can.
-caf::behavior start_hosted_child(session_broker* self,
-                                 caf::io::connection_handle hdl,
-                                 std::shared_ptr<const session_config> cfg,
-                                 std::string peer,
-                                 std::shared_ptr<session_stats> stats);
 
 } // namespace pss
