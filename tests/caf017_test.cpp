@@ -113,6 +113,41 @@ caf::behavior handing_listener(caf::io::broker* self, int fd, caf::actor next) {
   };
 }
 
+using fork_atom = caf::atom_constant<caf::atom("t_fork")>;
+using started_atom = caf::atom_constant<caf::atom("t_started")>;
+using closed_atom = caf::atom_constant<caf::atom("t_closed")>;
+
+// A forked broker: tells `report` when its behavior function ran and when
+// its connection closed.
+caf::behavior reporting_child(caf::io::broker* self,
+                              caf::io::connection_handle, caf::actor report) {
+  self->send(report, started_atom::value);
+  return {
+      [self, report](const caf::io::connection_closed_msg&) {
+        self->send(report, closed_atom::value);
+        self->quit();
+      },
+  };
+}
+
+// Forks a `reporting_child` for every socket handed to it, in a turn that
+// CAF runs between two polls: a message sent from a task posted on its own
+// I/O thread, as a session host's turns can be.
+caf::behavior late_forker(caf::io::broker* self, caf::actor report) {
+  return {
+      [self](handed_socket_ptr& sock) {
+        auto me = caf::actor_cast<caf::actor>(self);
+        self->backend().post(
+            [me, sock] { caf::anon_send(me, fork_atom::value, sock); });
+      },
+      [self, report](fork_atom, handed_socket_ptr& sock) {
+        auto hdl = adopt_socket(self, *sock);
+        self->configure_read(hdl, caf::io::receive_policy::at_most(1024));
+        self->fork(reporting_child, hdl, report);
+      },
+  };
+}
+
 size_t sockets_in_loop(caf::actor_system& sys) {
   return static_cast<caf::io::network::default_multiplexer&>(
              sys.middleman().backend())
@@ -309,6 +344,31 @@ TEST_CASE("a handed socket released to its adopter stays open and one never "
   { handed_socket owned{server_fd}; }
   CHECK(::recv(client_fd, &byte, 1, 0) == 0);
   ::close(client_fd);
+}
+
+TEST_CASE("a broker forked between two polls runs its behavior before the "
+          "close of its socket reaches it") {
+  // CAF 0.17 polls the forked socket before it launches the broker, and
+  // hands a close to a broker that never started (see direct_scribe): the
+  // close reached no behavior and the behavior ran after the broker ended.
+  test_node node;
+  caf::scoped_actor report{node.sys};
+  auto forker = node.sys.middleman().spawn_broker(late_forker,
+                                                  caf::actor{report});
+  auto [server_fd, client_fd] = loopback_pair();
+  REQUIRE(server_fd >= 0);
+  // The peer is gone before the socket reaches the loop.
+  ::close(client_fd);
+  caf::anon_send(forker, std::make_shared<handed_socket>(server_fd));
+  std::vector<caf::atom_value> seen;
+  for (int i = 0; i < 2; ++i)
+    report->receive([&](started_atom) { seen.push_back(started_atom::value); },
+                    [&](closed_atom) { seen.push_back(closed_atom::value); },
+                    caf::after(std::chrono::seconds(10)) >> [] {});
+  CHECK(seen
+        == std::vector<caf::atom_value>{started_atom::value,
+                                        closed_atom::value});
+  caf::anon_send_exit(forker, caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE("CAF runs an actor that an actor of another actor system wakes "

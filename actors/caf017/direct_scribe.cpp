@@ -38,6 +38,18 @@ struct broker_access : caf::io::abstract_broker {
 
 } // namespace
 
+bool direct_scribe::start_owner(caf::execution_unit* ctx,
+                                caf::io::abstract_broker* owner) {
+  using flags = caf::abstract_actor;
+  if (owner->getf(flags::is_initialized_flag))
+    return !owner->getf(flags::is_terminated_flag);
+  // What CAF's resume does first (the launch still queued then finds the
+  // broker initialized and only runs its mailbox). The broker may end in its
+  // behavior function: finalize inside activate cleans it up.
+  caf::strong_actor_ptr guard{owner->ctrl()};
+  return owner->activate(ctx);
+}
+
 bool direct_scribe::needs_caf_dispatch(caf::io::abstract_broker* owner) const {
   using flags = caf::abstract_actor;
   // Activity tokens: CAF counts reads and reports running out of them.
@@ -79,6 +91,9 @@ bool direct_scribe::consume(caf::execution_unit* ctx, const void* data,
   if (detached())
     return false;
   auto owner = parent();
+  // Started here, the broker installs its events before the first read.
+  if (!start_owner(ctx, owner) || detached())
+    return false;
   if (events_ == nullptr || needs_caf_dispatch(owner))
     return scribe::consume(ctx, data, num_bytes);
   bool taken = true;
@@ -112,7 +127,13 @@ void direct_scribe::graceful_shutdown() {
 
 void direct_scribe::detach_from(caf::io::abstract_broker* ptr) {
   // CAF's manager::detach has already stopped reading and cleared our
-  // parent. The first failure keeps us in the broker's table of scribes;
+  // parent, and hands the broker the close next (detach_message): start it
+  // first, so that it has its behavior and its events (see the class).
+  // A session's start registers nothing (its gate takes the socket as it
+  // is), so reading stays off.
+  if (!closing_)
+    start_owner(&stream_.backend(), ptr);
+  // The first failure keeps us in the broker's table of scribes;
   // detach_message, called next, re-attaches us.
   if (events_ != nullptr && !closing_ && !kept_once_) {
     kept_once_ = true;

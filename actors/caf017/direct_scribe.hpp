@@ -46,6 +46,14 @@ struct direct_events {
 /// stopped, writing goes on, so replies to the last packets still reach a
 /// peer that half-closed. A second failure (a write to a peer that is
 /// gone) or the broker closing the connection detaches it as CAF does.
+///
+/// First activation: a broker forked in a turn that CAF runs between two
+/// polls (a message to a session host) is launched only after the next
+/// poll, so its scribe's first event can come first. CAF 0.17 starts the
+/// broker for a read, but hands a close to it unstarted (`consume`, not
+/// `activate`) and then finalizes it: its behavior function never runs and
+/// its state is destroyed under the launch still queued. This scribe starts
+/// its broker before handing it either.
 class direct_scribe : public caf::io::network::scribe_impl {
 public:
   using scribe_impl::scribe_impl;
@@ -70,6 +78,11 @@ protected:
   void detach_from(caf::io::abstract_broker* ptr) override;
 
 private:
+  // Runs the first activation (the behavior function) of a broker that
+  // has not had it yet. Returns whether the broker is running afterwards.
+  static bool start_owner(caf::execution_unit* ctx,
+                          caf::io::abstract_broker* owner);
+
   // Whether CAF's activation would do more than run the broker's handler.
   bool needs_caf_dispatch(caf::io::abstract_broker* owner) const;
 
