@@ -47,6 +47,10 @@ void hand_off(server_broker* self, handed_socket_ptr sock) {
                     handoff_record{k, std::chrono::steady_clock::now(), cell});
   ++slot.load;
   note_descriptor(self, fd);
+  // Counted before the host can see it: the session may answer its peer
+  // before this turn ends, and `servers` (which reads the published
+  // counts) must already show it then.
+  publish_counts(st);
   adopt_request req{ticket, std::move(sock), st.config, std::move(cell)};
   self->send(slot.host, adopt_atom::value, std::move(req));
   st.tally.started(session_count(st));
