@@ -33,6 +33,8 @@ std::string to_string(error x) {
       return "truncated_frame";
     case error::unauthorized:
       return "unauthorized";
+    case error::tls_failed:
+      return "tls_failed";
   }
   return "error_" + std::to_string(static_cast<int>(x));
 }

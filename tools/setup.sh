@@ -10,7 +10,9 @@ packages=(
   catch2              # Catch2 2.13: the test framework
   libcli11-dev        # command-line parsing for pss-node and pss-repl
   libedit-dev         # line editing and history for pss-repl
-  libssl-dev          # libcrypto: HMAC-SHA256 of the control handshake
+  libssl-dev          # libssl: TLS sessions; libcrypto: the control handshake
+  openssl             # the tests' certificates
+  python3             # the tests' independent TLS and socket clients
   nlohmann-json3-dev  # JSON output of pss-repl and pss-bench
   netcat-openbsd      # the README's echo check
   dpkg-dev            # dpkg-shlibdeps: the Debian package's Depends (cpack)

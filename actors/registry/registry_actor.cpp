@@ -15,6 +15,7 @@
 #include "pss/registry.hpp"
 #include "server/listen_socket.hpp"
 #include "server/server_broker.hpp"
+#include "tls/tls_context.hpp"
 
 namespace pss {
 
@@ -98,6 +99,17 @@ caf::result<server_info> start(registry_self self, server_spec spec,
     return err;
   if (!spec.name.empty() && st.by_name.count(spec.name) > 0)
     return caf::make_error(error::already_started, spec.name);
+  // Loaded before anything is bound: a file that cannot be loaded fails
+  // the start, never the first connection.
+  std::shared_ptr<const tls_context> tls;
+  if (spec.tls.enabled()) {
+    std::string reason;
+    tls = tls_context::load(
+        tls_files{spec.tls.cert, spec.tls.key, spec.tls.ca, spec.tls.alpn},
+        reason);
+    if (!tls)
+      return caf::make_error(error::tls_failed, std::move(reason));
+  }
   auto sock = open_listen_socket(spec.bind_address, spec.port);
   if (!sock)
     return std::move(sock.error());
@@ -118,6 +130,8 @@ caf::result<server_info> start(registry_self self, server_spec spec,
   args.options = spec.session;
   args.counters = std::make_shared<server_counters>();
   args.hosts = st.hosts;
+  args.tls = std::move(tls);
+  args.tls_handshake_timeout_ms = spec.tls.handshake_timeout_ms;
   registry_entry entry;
   entry.port = sock->port;
   entry.packet = args.packet;

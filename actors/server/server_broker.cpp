@@ -220,6 +220,8 @@ caf::behavior cold_start(server_broker* self, cold_start_args args) {
   cfg->packet_limit = effective_packet_limit(args.packet, args.packet_size);
   cfg->options = args.options;
   cfg->fun = std::move(args.fun);
+  cfg->tls = std::move(args.tls);
+  cfg->tls_handshake_timeout_ms = args.tls_handshake_timeout_ms;
   st.config = std::move(cfg);
   st.counters = std::move(args.counters);
   st.port = args.port;

@@ -18,6 +18,7 @@
 #include "caf017/socket_handoff.hpp"
 #include "host/handoff_cell.hpp"
 #include "pss/options.hpp"
+#include "tls/tls_context.hpp"
 #include "pss/server_info.hpp"
 #include "server/accept_watchdog.hpp"
 #include "server/server_tally.hpp"
@@ -55,6 +56,9 @@ struct cold_start_args {
   session_options options;
   /// Shared with the registry.
   std::shared_ptr<server_counters> counters;
+  /// TLS of every session (loaded by the registry), or null.
+  std::shared_ptr<const tls_context> tls;
+  uint32_t tls_handshake_timeout_ms = 0;
   /// Session hosts of other I/O threads (`pss::io_threads`); empty: the
   /// server forks its sessions on its own thread.
   std::vector<caf::actor> hosts;

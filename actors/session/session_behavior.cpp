@@ -70,6 +70,8 @@ private:
       st_.on_settled();
     } else if (is_atom(xs, idle_atom::value)) {
       st_.on_idle_check();
+    } else if (is_atom(xs, tls_deadline_atom::value)) {
+      st_.on_tls_deadline();
     } else {
       return false;
     }

@@ -64,6 +64,12 @@ void session_state::init(caf::io::broker* self, caf::io::connection_handle hdl,
   if (cfg_->options.idle_timeout_ms > 0)
     schedule_idle_check(
         std::chrono::milliseconds(cfg_->options.idle_timeout_ms));
+  if (cfg_->tls) {
+    tls_ = std::make_unique<tls_channel>(cfg_->tls);
+    broker()->delayed_send(
+        broker(), std::chrono::milliseconds(cfg_->tls_handshake_timeout_ms),
+        tls_deadline_atom::value);
+  }
 }
 
 void session_state::attach_worker(caf::actor worker) {
@@ -86,7 +92,13 @@ bool session_state::on_direct_data(const char* data, size_t size) {
   // around us to catch it, and on either path it would leave this
   // session's replies in the I/O thread's shared output buffer.
   try {
-    on_bytes(data, size);
+    if (cfg_->options.idle_timeout_ms > 0)
+      last_read_ms_ = now_ms();
+    grow_reads(size);
+    if (tls_)
+      on_cipher(data, size);
+    else
+      on_bytes(data, size);
   } catch (...) {
     in_read_ = false;
     fail(session_failure(std::current_exception()));
@@ -101,20 +113,55 @@ void session_state::on_data(const caf::io::new_data_msg& msg) {
   on_direct_data(msg.buf.data(), msg.buf.size());
 }
 
-void session_state::on_bytes(const char* data, size_t size) {
-  if (ending())
-    return;
-  if (cfg_->options.idle_timeout_ms > 0)
-    last_read_ms_ = now_ms();
-  session_stats::bump(stats_->bytes_in, size);
+void session_state::grow_reads(size_t size) {
   // A read that filled the buffer suggests more is coming: read more at a
   // time. Sessions start small (idle memory) and grow only under load.
-  if (size == read_size_ && read_size_ < max_read_size) {
+  if (size == read_size_ && read_size_ < max_read_size && !ending()) {
     read_size_ = static_cast<uint32_t>(
         std::min(size_t{read_size_} * 2, max_read_size));
     broker()->configure_read(connection(),
                              caf::io::receive_policy::at_most(read_size_));
   }
+}
+
+void session_state::on_cipher(const char* data, size_t size) {
+  if (ending())
+    return;
+  // The plaintext of one read, on the I/O thread's scratch buffer (no
+  // session keeps one).
+  static thread_local std::vector<char> plain;
+  plain.clear();
+  bool ok = tls_->feed(data, size, plain);
+  if (!plain.empty())
+    on_bytes(plain.data(), plain.size());
+  if (plain.capacity() > 64 * 1024)
+    std::vector<char>{}.swap(plain);
+  if (ending())
+    return;
+  if (!ok) {
+    // The alert for the peer goes out first (fail writes what is queued).
+    fail(caf::make_error(error::tls_failed, tls_->failure()));
+    return;
+  }
+  // The handshake's answers (on_bytes wrote any replies already).
+  write_out();
+  if (tls_->peer_finished() && !peer_done_ && !ending())
+    on_end_of_input();
+}
+
+void session_state::on_tls_deadline() {
+  if (ending() || !tls_ || tls_->established())
+    return;
+  fail(caf::make_error(error::tls_failed,
+                       "no TLS handshake within "
+                           + std::to_string(cfg_->tls_handshake_timeout_ms)
+                           + " ms"));
+}
+
+void session_state::on_bytes(const char* data, size_t size) {
+  if (ending())
+    return;
+  session_stats::bump(stats_->bytes_in, size);
   in_read_ = true;
   auto held = decoder_.buffered();
   auto err = decoder_.feed(
@@ -163,7 +210,7 @@ void session_state::on_closed() {
   // events means the connection is gone: nobody reads replies any more.
   // (Asked only of a session with work in progress: one without ends
   // either way, and the question costs a system call.)
-  if (peer_done_ || !broker()->valid(connection())
+  if (fin_seen_ || !broker()->valid(connection())
       || ((link_ || work_pending())
           && connection_reset(static_cast<int>(connection().id())))) {
     // The peer is gone and CAF's pending write (if any) fails: nothing to
@@ -172,6 +219,13 @@ void session_state::on_closed() {
     end(caf::exit_reason::normal); // The original's `socket_closed`.
     return;
   }
+  fin_seen_ = true;
+  // After TLS close_notify the input had already ended.
+  if (!peer_done_)
+    on_end_of_input();
+}
+
+void session_state::on_end_of_input() {
   peer_done_ = true;
   // Reading stopped for good: a resume would only meet the FIN again.
   gate_.set_active(false);
@@ -255,6 +309,15 @@ size_t session_state::write_limit() const {
 
 void session_state::write_out() {
   auto& out = pending_output();
+  if (tls_ && !released_) {
+    // Plaintext in, ciphertext out: what the channel held (handshake,
+    // alerts, close_notify) and what it encrypted now, in order.
+    if (!out.empty()) {
+      tls_->write(out.data(), out.size());
+      out.clear();
+    }
+    tls_->take_output(out);
+  }
   if (out.empty())
     return;
   // Fast path: nothing of ours waits in CAF, so write to the socket at once
@@ -380,6 +443,14 @@ bool session_state::ending() const {
 }
 
 void session_state::end(caf::error reason) {
+  // A TLS peer learns that the session's output is complete (close_notify)
+  // behind the last reply. Not after a failed or unfinished handshake, nor
+  // to a peer already cut off.
+  if (tls_ && tls_->established() && !tls_->closing() && !released_
+      && !ending()) {
+    tls_->close();
+    write_out();
+  }
   gate_.quit(std::move(reason));
 }
 

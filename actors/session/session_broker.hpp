@@ -19,6 +19,7 @@
 #include "session/session_core.hpp"
 #include "session/worker_link.hpp"
 #include "session/write_limit.hpp"
+#include "tls/tls_channel.hpp"
 
 namespace pss {
 
@@ -63,6 +64,9 @@ public:
   /// Handles the idle-timeout check.
   void on_idle_check();
 
+  /// Handles the TLS handshake's deadline.
+  void on_tls_deadline();
+
   /// Handles an exit message (the server stopping).
   void on_exit_request(caf::error reason);
 
@@ -104,6 +108,9 @@ protected:
 
 private:
   void on_bytes(const char* data, size_t size);
+  void on_cipher(const char* data, size_t size);
+  void on_end_of_input();
+  void grow_reads(size_t size);
   void take_packet(const char* data, size_t size);
   void update_reading();
   void write_out();
@@ -134,6 +141,10 @@ private:
   frame_decoder decoder_{packet_type::raw, 1};
   /// The worker's end of the session (modes `pool` and `thread` only).
   std::unique_ptr<worker_link> link_;
+  /// The session's TLS (servers with `tls-cert`): every byte read goes
+  /// through it to the decoder, every byte written through it to the
+  /// socket (tls/tls_channel.hpp).
+  std::unique_ptr<tls_channel> tls_;
   /// When the peer's last bytes came: milliseconds of the steady clock,
   /// modulo 2^32 (idle times are differences, and idle timeouts are
   /// 32-bit milliseconds too); 4 bytes where a time point takes 8.
@@ -146,8 +157,12 @@ private:
   bool caf_writing_ = false;
   /// More output is queued than the high-water mark: reading waits.
   bool write_backed_up_ = false;
-  /// The peer sent its FIN: nothing more to read, writing goes on.
+  /// The peer sends nothing more (its FIN, or TLS close_notify): writing
+  /// goes on.
   bool peer_done_ = false;
+  /// CAF reported the connection's first failure (the peer's FIN): the
+  /// next one means it is gone.
+  bool fin_seen_ = false;
   /// The connection went to a linger watch, or was reset.
   bool released_ = false;
 };

@@ -11,6 +11,7 @@
 #include "pss/framing.hpp"
 #include "pss/options.hpp"
 #include "pss/session.hpp"
+#include "tls/tls_context.hpp"
 
 namespace pss {
 
@@ -28,6 +29,9 @@ struct session_config {
   session_options options;
   /// The user's session function.
   session_function fun;
+  /// TLS of every session (null: plain TCP), with its handshake timeout.
+  std::shared_ptr<const tls_context> tls;
+  uint32_t tls_handshake_timeout_ms = 0;
 };
 
 /// Live counters of one session: written only by the session, read by its

@@ -46,6 +46,16 @@ caf::error validate(const server_spec& spec) {
   if (spec.session.write_limit != 0
       && spec.session.write_limit < spec.session.write_high_water)
     return invalid("write limit must not be below the high-water mark");
+  auto& tls = spec.tls;
+  if (tls.enabled() && (tls.cert.empty() || tls.key.empty()))
+    return invalid("TLS needs both tls-cert and tls-key");
+  if (!tls.enabled() && (!tls.ca.empty() || !tls.alpn.empty()))
+    return invalid("tls-ca and tls-alpn need tls-cert and tls-key");
+  for (auto& name : tls.alpn)
+    if (name.empty() || name.size() > 255)
+      return invalid("tls-alpn: a protocol name has 1 to 255 bytes");
+  if (tls.handshake_timeout_ms == 0)
+    return invalid("tls-handshake-timeout must be at least 1 ms");
   auto mode = static_cast<uint8_t>(spec.session.runs_on);
   if (mode > static_cast<uint8_t>(run_mode::thread))
     return invalid("runs-on " + std::to_string(mode) + " is not a mode");

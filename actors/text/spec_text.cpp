@@ -91,10 +91,25 @@ caf::expected<server_spec> parse_server_spec(caf::string_view view) {
       spec.session.runs_on = *mode;
     } else if (key == "bind") {
       spec.bind_address = value;
+    } else if (key == "tls-cert") {
+      spec.tls.cert = value;
+    } else if (key == "tls-key") {
+      spec.tls.key = value;
+    } else if (key == "tls-ca") {
+      spec.tls.ca = value;
+    } else if (key == "tls-alpn") {
+      // ':' between names: ',' separates the spec's fields.
+      spec.tls.alpn = split(value, ':');
+    } else if (key == "tls-handshake-timeout") {
+      auto ms = parse_number(value, 1, u32_max, "tls-handshake-timeout");
+      if (!ms)
+        return ms.error();
+      spec.tls.handshake_timeout_ms = static_cast<uint32_t>(*ms);
     } else {
       return invalid("unknown key '" + key + "' in server spec '" + text
                      + "' (known: name, port, max, packet, packet-size, "
-                       "idle-timeout, runs-on, bind)");
+                       "idle-timeout, runs-on, bind, tls-cert, tls-key, "
+                       "tls-ca, tls-alpn, tls-handshake-timeout)");
     }
   }
   if (auto err = validate(spec))

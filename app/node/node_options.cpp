@@ -105,7 +105,9 @@ parse_result parse_command_line(int argc, const char* const* argv) {
   app.add_option("--server", specs,
                  "start a server: HANDLER[,name=NAME][,port=P][,max=M]"
                  "[,packet=0|1|2|4|line][,packet-size=BYTES]"
-                 "[,idle-timeout=MS][,runs-on=io|pool|thread][,bind=ADDR]; "
+                 "[,idle-timeout=MS][,runs-on=io|pool|thread][,bind=ADDR]"
+                 "[,tls-cert=PEM,tls-key=PEM[,tls-ca=PEM]"
+                 "[,tls-alpn=NAME:NAME...][,tls-handshake-timeout=MS]]; "
                  "repeatable; default: "
                      + std::string{default_server_spec})
       ->type_name("SPEC")

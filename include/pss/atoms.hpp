@@ -37,6 +37,8 @@ using info_atom = caf::atom_constant<caf::atom("pss_info")>;
 using drain_timeout_atom = caf::atom_constant<caf::atom("pss_drainT")>;
 /// A session's idle-timeout check (internal).
 using idle_atom = caf::atom_constant<caf::atom("pss_idle")>;
+/// A session's TLS handshake deadline (internal).
+using tls_deadline_atom = caf::atom_constant<caf::atom("pss_tlsdl")>;
 /// A server's periodic accept check (internal).
 using watch_atom = caf::atom_constant<caf::atom("pss_watch")>;
 /// A lingering connection's check (internal).

@@ -45,6 +45,9 @@ enum class error : uint8_t {
   /// could not prove it knows the secret, a request outside the gate's
   /// envelope.
   unauthorized,
+  /// TLS: a certificate, key or CA file that cannot be loaded (at start or
+  /// reload), or a session's handshake that failed or timed out.
+  tls_failed,
 };
 
 /// Returns the readable name of `x`, e.g. `retrylater`.

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/meta/type_name.hpp>
@@ -71,6 +72,33 @@ struct session_options {
   run_mode runs_on = run_mode::io;
 };
 
+/// TLS for every session of a server (server spec keys `tls-*`): off while
+/// `cert` and `key` are empty. The session function sees plaintext
+/// packets; framing, limits and operator requests work as without TLS.
+/// Fixed defaults: TLS 1.2 at least, the system's cipher policy, no
+/// renegotiation.
+struct tls_options {
+  /// PEM file: the server's certificate and its intermediates (`tls-cert`).
+  std::string cert;
+  /// PEM file: its private key (`tls-key`).
+  std::string key;
+  /// PEM file of the CAs whose client certificates are accepted
+  /// (`tls-ca`): set, every client must present a certificate that
+  /// verifies against them.
+  std::string ca;
+  /// Application protocols offered by ALPN, the server's preference first
+  /// (`tls-alpn=NAME:NAME...`).
+  std::vector<std::string> alpn;
+  /// A session whose handshake has not ended after this long ends with
+  /// `tls_failed` (`tls-handshake-timeout=MS`).
+  uint32_t handshake_timeout_ms = 10000;
+
+  /// Whether TLS is on.
+  bool enabled() const {
+    return !cert.empty() || !key.empty();
+  }
+};
+
 /// Everything that describes a server to start, except its session function:
 /// the part of a start request that can cross the network.
 struct server_spec {
@@ -93,6 +121,8 @@ struct server_spec {
   std::string handler;
   /// Session tuning.
   session_options session;
+  /// TLS (off by default).
+  tls_options tls;
   /// When valid, the server stops when this actor terminates (the original
   /// links the server to the process that started it).
   caf::actor parent;
@@ -114,13 +144,21 @@ typename Inspector::result_type inspect(Inspector& f, session_options& x) {
            x.nodelay, x.keepalive, x.runs_on);
 }
 
+/// How CAF serializes and prints a `tls_options`.
+/// @relates tls_options
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tls_options& x) {
+  return f(caf::meta::type_name("pss::tls_options"), x.cert, x.key, x.ca,
+           x.alpn, x.handshake_timeout_ms);
+}
+
 /// How CAF serializes and prints a `server_spec`.
 /// @relates server_spec
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, server_spec& x) {
   return f(caf::meta::type_name("pss::server_spec"), x.name, x.port, x.max,
            x.packet, x.packet_size, x.bind_address, x.handler, x.session,
-           x.parent);
+           x.tls, x.parent);
 }
 
 } // namespace pss

@@ -48,7 +48,7 @@ string(REGEX REPLACE "/$" "" pss_pc_to_prefix "${pss_pc_to_prefix}")
 set(PSS_PC_PREFIX "\${pcfiledir}/${pss_pc_to_prefix}")
 
 # CAF is a public dependency (pss's headers and its users call it), so it is
-# always in Libs. libcrypto and threads are pss's own business: Libs.private
+# always in Libs. libssl, libcrypto and threads are pss's own business: Libs.private
 # for a shared libpss, Libs for a static one (which carries no link deps).
 set(PSS_PC_CAF_LIBS "-lcaf_io -lcaf_core")
 get_filename_component(pss_caf_libdir "${CAF_CORE_LIBRARY}" DIRECTORY)
@@ -61,9 +61,9 @@ if(NOT CAF_INCLUDE_DIR IN_LIST CMAKE_CXX_IMPLICIT_INCLUDE_DIRECTORIES)
 endif()
 if(BUILD_SHARED_LIBS)
   set(PSS_PC_LIBS "-L\${libdir} -lpss ${PSS_PC_CAF_LIBS}")
-  set(PSS_PC_LIBS_PRIVATE "-lcrypto -pthread")
+  set(PSS_PC_LIBS_PRIVATE "-lssl -lcrypto -pthread")
 else()
-  set(PSS_PC_LIBS "-L\${libdir} -lpss ${PSS_PC_CAF_LIBS} -lcrypto -pthread")
+  set(PSS_PC_LIBS "-L\${libdir} -lpss ${PSS_PC_CAF_LIBS} -lssl -lcrypto -pthread")
   set(PSS_PC_LIBS_PRIVATE "")
 endif()
 configure_file(tools/cmake/pss.pc.in "${PROJECT_BINARY_DIR}/pss.pc" @ONLY)

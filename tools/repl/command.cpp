@@ -28,7 +28,9 @@ const std::vector<command_info>& commands() {
        "the port a server listens on"},
       {"start", command_kind::start,
        "start HANDLER [name=N] [port=P] [max=M] [packet=T] [packet-size=S] "
-       "[idle-timeout=MS] [runs-on=io|pool|thread] [bind=ADDR]",
+       "[idle-timeout=MS] [runs-on=io|pool|thread] [bind=ADDR] "
+       "[tls-cert=PEM tls-key=PEM [tls-ca=PEM] [tls-alpn=NAME:NAME...] "
+       "[tls-handshake-timeout=MS]]",
        "start a server running a handler of the node"},
       {"stop", command_kind::stop, "stop REF",
        "stop a server and its sessions (always ok)"},

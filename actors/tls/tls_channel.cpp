@@ -1,0 +1,227 @@
+#include "tls/tls_channel.hpp"
+
+#include <utility>
+
+#include <openssl/bio.h>
+#include <openssl/buffer.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "tls/tls_errors.hpp"
+
+namespace pss {
+
+namespace {
+
+// An output buffer that grew beyond this during a burst is replaced once
+// drained (a memory BIO keeps its largest size otherwise).
+constexpr size_t keep_output_capacity = 4096;
+
+// The largest plaintext of one TLS record.
+constexpr size_t record_plaintext = 16384;
+
+bio_st* new_output() {
+  return BIO_new(BIO_s_mem());
+}
+
+} // namespace
+
+tls_channel::tls_channel(std::shared_ptr<const tls_context> ctx)
+    : ctx_(std::move(ctx)) {
+  ssl_ = SSL_new(ctx_->native());
+  out_ = new_output();
+  if (ssl_ == nullptr || out_ == nullptr) {
+    BIO_free(out_);
+    out_ = nullptr;
+    fail("cannot create a TLS connection");
+    return;
+  }
+  SSL_set_accept_state(ssl_);
+  // The input BIO is set per feed (a read-only view of the bytes read: no
+  // copy, and no buffer kept between reads). OpenSSL takes the output BIO.
+  SSL_set0_wbio(ssl_, out_);
+}
+
+tls_channel::~tls_channel() {
+  SSL_free(ssl_); // frees both BIOs
+}
+
+bool tls_channel::fail(const std::string& fallback) {
+  if (failure_.empty())
+    failure_ = openssl_reason(fallback);
+  else
+    ERR_clear_error();
+  held_.clear();
+  held_.shrink_to_fit();
+  return false;
+}
+
+bool tls_channel::feed(const char* data, size_t size,
+                       std::vector<char>& plain) {
+  if (failed())
+    return false;
+  if (size == 0)
+    return true;
+  // A view of the caller's bytes; at its end it asks for more (-1, retry)
+  // instead of reporting the end of the stream.
+  auto* in = BIO_new_mem_buf(data, static_cast<int>(size));
+  if (in == nullptr)
+    return fail("out of memory");
+  BIO_set_mem_eof_return(in, -1);
+  SSL_set0_rbio(ssl_, in);
+  // The view must not outlive this call: the caller's buffer goes away.
+  // OpenSSL has copied what it did not use yet (a record's first part).
+  struct drop_view {
+    ssl_st* ssl;
+    ~drop_view() {
+      SSL_set0_rbio(ssl, nullptr);
+    }
+  } guard{ssl_};
+  ERR_clear_error();
+  return drive(plain);
+}
+
+bool tls_channel::drive(std::vector<char>& plain) {
+  if (!established_) {
+    auto rc = SSL_do_handshake(ssl_);
+    if (rc != 1) {
+      auto err = SSL_get_error(ssl_, rc);
+      if (err == SSL_ERROR_WANT_READ)
+        return true;
+      return fail(err == SSL_ERROR_ZERO_RETURN
+                      ? "peer closed during the handshake"
+                      : "handshake failed");
+    }
+    established_ = true;
+    if (!held_.empty()) {
+      std::vector<char> held;
+      held.swap(held_);
+      if (!encrypt(held.data(), held.size()))
+        return false;
+    }
+    if (closing_)
+      SSL_shutdown(ssl_);
+  }
+  return read_records(plain);
+}
+
+bool tls_channel::read_records(std::vector<char>& plain) {
+  // OpenSSL drains the view record by record; everything it held back (a
+  // record's first part) stays in its own buffer for the next feed.
+  while (!peer_finished_) {
+    auto old_size = plain.size();
+    plain.resize(old_size + record_plaintext);
+    size_t got = 0;
+    auto rc = SSL_read_ex(ssl_, plain.data() + old_size, record_plaintext,
+                          &got);
+    plain.resize(old_size + got);
+    if (rc == 1)
+      continue;
+    switch (SSL_get_error(ssl_, 0)) {
+      case SSL_ERROR_WANT_READ:
+        return true;
+      case SSL_ERROR_ZERO_RETURN:
+        peer_finished_ = true;
+        return true;
+      default:
+        return fail("cannot decrypt a record");
+    }
+  }
+  return true;
+}
+
+bool tls_channel::write(const char* data, size_t size) {
+  if (failed() || closing_)
+    return false;
+  if (size == 0)
+    return true;
+  if (!established_) {
+    held_.insert(held_.end(), data, data + size);
+    return true;
+  }
+  return encrypt(data, size);
+}
+
+bool tls_channel::encrypt(const char* data, size_t size) {
+  ERR_clear_error();
+  size_t written = 0;
+  // A memory BIO takes everything: one call writes all (no partial writes).
+  if (SSL_write_ex(ssl_, data, size, &written) != 1 || written != size)
+    return fail("cannot encrypt");
+  return true;
+}
+
+void tls_channel::close() {
+  if (closing_ || failed())
+    return;
+  closing_ = true;
+  // Before the handshake ends, close_notify waits for it (after the held
+  // writes). OpenSSL queues it in the output; no answer is awaited.
+  if (established_) {
+    ERR_clear_error();
+    SSL_shutdown(ssl_);
+    ERR_clear_error();
+  }
+}
+
+void tls_channel::take_output(std::vector<char>& out) {
+  if (out_ == nullptr)
+    return;
+  BUF_MEM* mem = nullptr;
+  BIO_get_mem_ptr(out_, &mem);
+  if (mem == nullptr || mem->length == 0)
+    return;
+  out.insert(out.end(), mem->data, mem->data + mem->length);
+  auto capacity = mem->max;
+  if (capacity > keep_output_capacity) {
+    auto* fresh = new_output();
+    if (fresh != nullptr) {
+      SSL_set0_wbio(ssl_, fresh); // frees the old one
+      out_ = fresh;
+      return;
+    }
+  }
+  (void) BIO_reset(out_);
+}
+
+size_t tls_channel::pending_output() const {
+  return out_ == nullptr ? 0 : BIO_ctrl_pending(out_);
+}
+
+std::string tls_channel::peer_subject() const {
+  if (ssl_ == nullptr)
+    return {};
+  auto* cert = SSL_get0_peer_certificate(ssl_);
+  if (cert == nullptr)
+    return {};
+  auto* bio = BIO_new(BIO_s_mem());
+  if (bio == nullptr)
+    return {};
+  X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+  BUF_MEM* mem = nullptr;
+  BIO_get_mem_ptr(bio, &mem);
+  std::string result = mem != nullptr ? std::string(mem->data, mem->length)
+                                      : std::string{};
+  BIO_free(bio);
+  return result;
+}
+
+std::string tls_channel::alpn() const {
+  if (ssl_ == nullptr)
+    return {};
+  const unsigned char* name = nullptr;
+  unsigned int length = 0;
+  SSL_get0_alpn_selected(ssl_, &name, &length);
+  return name == nullptr ? std::string{}
+                         : std::string(reinterpret_cast<const char*>(name),
+                                       length);
+}
+
+std::string tls_channel::version() const {
+  if (ssl_ == nullptr || !established_)
+    return {};
+  return SSL_get_version(ssl_);
+}
+
+} // namespace pss

@@ -1,0 +1,441 @@
+// The TLS engine of a session (actors/tls) without sockets: an OpenSSL
+// client over memory talks to a tls_channel, with certificates the openssl
+// program makes for each test.
+
+#include <string>
+#include <vector>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <catch2/catch.hpp>
+
+#include "test_pki.hpp"
+#include "tls/tls_channel.hpp"
+#include "tls/tls_context.hpp"
+
+using namespace pss;
+using pss::test::test_pki;
+
+namespace {
+
+struct client_options {
+  std::string cert;
+  std::string key;
+  std::vector<std::string> alpn;
+  int max_version = 0;
+};
+
+// A TLS client over memory, verifying the server against the test CA.
+class memory_client {
+public:
+  memory_client(const test_pki& pki, const client_options& opts = {}) {
+    ctx_ = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_load_verify_locations(ctx_, pki.ca_cert().c_str(), nullptr);
+    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+    if (opts.max_version != 0) {
+      // Old protocol versions need the lowest security level in OpenSSL 3.
+      SSL_CTX_set_security_level(ctx_, 0);
+      SSL_CTX_set_min_proto_version(ctx_, TLS1_VERSION);
+      SSL_CTX_set_max_proto_version(ctx_, opts.max_version);
+    }
+    if (!opts.cert.empty()) {
+      SSL_CTX_use_certificate_file(ctx_, opts.cert.c_str(), SSL_FILETYPE_PEM);
+      SSL_CTX_use_PrivateKey_file(ctx_, opts.key.c_str(), SSL_FILETYPE_PEM);
+    }
+    ssl_ = SSL_new(ctx_);
+    in_ = BIO_new(BIO_s_mem());
+    out_ = BIO_new(BIO_s_mem());
+    BIO_set_mem_eof_return(in_, -1);
+    SSL_set_bio(ssl_, in_, out_);
+    SSL_set_connect_state(ssl_);
+    SSL_set_tlsext_host_name(ssl_, "localhost");
+    SSL_set1_host(ssl_, "localhost");
+    if (!opts.alpn.empty()) {
+      std::vector<unsigned char> wire;
+      for (auto& name : opts.alpn) {
+        wire.push_back(static_cast<unsigned char>(name.size()));
+        wire.insert(wire.end(), name.begin(), name.end());
+      }
+      SSL_set_alpn_protos(ssl_, wire.data(),
+                          static_cast<unsigned int>(wire.size()));
+    }
+  }
+
+  memory_client(const memory_client&) = delete;
+  memory_client& operator=(const memory_client&) = delete;
+
+  ~memory_client() {
+    SSL_free(ssl_);
+    SSL_CTX_free(ctx_);
+  }
+
+  // Advances the handshake and reads what arrived; false on a failure.
+  bool progress() {
+    ERR_clear_error();
+    if (!SSL_is_init_finished(ssl_)) {
+      auto rc = SSL_do_handshake(ssl_);
+      if (rc != 1) {
+        auto err = SSL_get_error(ssl_, rc);
+        if (err == SSL_ERROR_WANT_READ)
+          return true;
+        failed_ = true;
+        return false;
+      }
+    }
+    char buf[4096];
+    for (;;) {
+      size_t got = 0;
+      if (SSL_read_ex(ssl_, buf, sizeof(buf), &got) == 1) {
+        received_.append(buf, got);
+        continue;
+      }
+      auto err = SSL_get_error(ssl_, 0);
+      if (err == SSL_ERROR_ZERO_RETURN)
+        close_notify_ = true;
+      else if (err != SSL_ERROR_WANT_READ)
+        failed_ = true;
+      return !failed_;
+    }
+  }
+
+  void feed(const std::vector<char>& bytes) {
+    if (!bytes.empty())
+      BIO_write(in_, bytes.data(), static_cast<int>(bytes.size()));
+  }
+
+  std::vector<char> output() {
+    std::vector<char> result(BIO_ctrl_pending(out_));
+    if (!result.empty())
+      BIO_read(out_, result.data(), static_cast<int>(result.size()));
+    return result;
+  }
+
+  bool write(const std::string& text) {
+    size_t written = 0;
+    return SSL_write_ex(ssl_, text.data(), text.size(), &written) == 1;
+  }
+
+  void shutdown() {
+    SSL_shutdown(ssl_);
+  }
+
+  bool established() const {
+    return SSL_is_init_finished(ssl_) != 0;
+  }
+
+  bool failed() const {
+    return failed_;
+  }
+
+  bool got_close_notify() const {
+    return close_notify_;
+  }
+
+  std::string& received() {
+    return received_;
+  }
+
+  std::string version() const {
+    return SSL_get_version(ssl_);
+  }
+
+private:
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+  BIO* in_ = nullptr;
+  BIO* out_ = nullptr;
+  bool failed_ = false;
+  bool close_notify_ = false;
+  std::string received_;
+};
+
+std::shared_ptr<const tls_context> load_server(const test_pki& pki,
+                                               tls_files files = {}) {
+  files.cert = pki.server_cert();
+  files.key = pki.server_key();
+  std::string error;
+  auto ctx = tls_context::load(files, error);
+  INFO(error);
+  REQUIRE(ctx);
+  return ctx;
+}
+
+// Moves bytes both ways until neither side has any to send. The server's
+// plaintext goes to `plain`.
+void pump(memory_client& client, tls_channel& server, std::vector<char>& plain,
+          size_t chunk = 0) {
+  for (int round = 0; round < 50; ++round) {
+    client.progress();
+    auto to_server = client.output();
+    if (chunk == 0) {
+      server.feed(to_server.data(), to_server.size(), plain);
+    } else {
+      // The peer's bytes arrive in pieces of `chunk` bytes.
+      for (size_t i = 0; i < to_server.size(); i += chunk)
+        server.feed(to_server.data() + i,
+                    std::min(chunk, to_server.size() - i), plain);
+    }
+    std::vector<char> to_client;
+    server.take_output(to_client);
+    client.feed(to_client);
+    if (to_server.empty() && to_client.empty()) {
+      client.progress();
+      return;
+    }
+  }
+}
+
+std::string text(const std::vector<char>& bytes) {
+  return std::string(bytes.begin(), bytes.end());
+}
+
+} // namespace
+
+TEST_CASE("a TLS channel completes a handshake and carries data both ways "
+          "in order") {
+  test_pki pki;
+  INFO(pki.error());
+  REQUIRE(pki.ok());
+  auto ctx = load_server(pki);
+  tls_channel server{ctx};
+  memory_client client{pki};
+  std::vector<char> plain;
+  pump(client, server, plain);
+  REQUIRE(server.established());
+  REQUIRE(client.established());
+  CHECK(server.version() == "TLSv1.3");
+  CHECK(server.peer_subject().empty());
+  CHECK(server.alpn().empty());
+  // Larger than several records, with a pattern that shows any reordering.
+  std::string big;
+  for (int i = 0; big.size() < 100000; ++i)
+    big += std::to_string(i) + ",";
+  REQUIRE(client.write(big));
+  REQUIRE(client.write("tail"));
+  pump(client, server, plain);
+  CHECK(text(plain) == big + "tail");
+  REQUIRE(server.write(big.data(), big.size()));
+  pump(client, server, plain);
+  CHECK(client.received() == big);
+  CHECK_FALSE(server.failed());
+}
+
+TEST_CASE("a TLS channel reassembles records that arrive a few bytes at a "
+          "time") {
+  test_pki pki;
+  REQUIRE(pki.ok());
+  tls_channel server{load_server(pki)};
+  memory_client client{pki};
+  std::vector<char> plain;
+  pump(client, server, plain, 3);
+  REQUIRE(server.established());
+  REQUIRE(client.write("hello, one byte at a time"));
+  pump(client, server, plain, 1);
+  CHECK(text(plain) == "hello, one byte at a time");
+}
+
+TEST_CASE("what a session writes during the handshake is sent after it, "
+          "then close_notify if it closed meanwhile") {
+  test_pki pki;
+  REQUIRE(pki.ok());
+  tls_channel server{load_server(pki)};
+  REQUIRE(server.write("banner\n", 7));
+  REQUIRE(server.write("more\n", 5));
+  server.close();
+  CHECK_FALSE(server.write("refused", 7));
+  memory_client client{pki};
+  std::vector<char> plain;
+  pump(client, server, plain);
+  REQUIRE(server.established());
+  CHECK(client.received() == "banner\nmore\n");
+  CHECK(client.got_close_notify());
+}
+
+TEST_CASE("a TLS channel reports the peer's close_notify and still writes "
+          "to a peer that half-closed") {
+  test_pki pki;
+  REQUIRE(pki.ok());
+  tls_channel server{load_server(pki)};
+  memory_client client{pki};
+  std::vector<char> plain;
+  pump(client, server, plain);
+  REQUIRE(client.write("last request"));
+  client.shutdown();
+  pump(client, server, plain);
+  CHECK(text(plain) == "last request");
+  CHECK(server.peer_finished());
+  // The reply to the last request still reaches the peer, then the close.
+  REQUIRE(server.write("last reply", 10));
+  server.close();
+  pump(client, server, plain);
+  CHECK(client.received() == "last reply");
+  CHECK(client.got_close_notify());
+  CHECK_FALSE(server.failed());
+}
+
+TEST_CASE("garbage instead of a handshake fails the channel with a reason "
+          "and an alert for the peer") {
+  test_pki pki;
+  REQUIRE(pki.ok());
+  tls_channel server{load_server(pki)};
+  std::vector<char> plain;
+  std::string garbage = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  CHECK_FALSE(server.feed(garbage.data(), garbage.size(), plain));
+  CHECK(server.failed());
+  CHECK_FALSE(server.failure().empty());
+  CHECK(plain.empty());
+  // Failed for good: more input is refused, writes too.
+  CHECK_FALSE(server.feed("x", 1, plain));
+  CHECK_FALSE(server.write("x", 1));
+}
+
+TEST_CASE("garbage in the middle of a session fails the channel after the "
+          "data before it") {
+  test_pki pki;
+  REQUIRE(pki.ok());
+  tls_channel server{load_server(pki)};
+  memory_client client{pki};
+  std::vector<char> plain;
+  pump(client, server, plain);
+  REQUIRE(client.write("good"));
+  auto bytes = client.output();
+  bytes.insert(bytes.end(), 64, '\x17');
+  CHECK_FALSE(server.feed(bytes.data(), bytes.size(), plain));
+  CHECK(text(plain) == "good");
+  CHECK(server.failed());
+}
+
+TEST_CASE("with tls-ca, a client needs a certificate signed by that CA, "
+          "whose subject the session can read") {
+  test_pki pki;
+  REQUIRE(pki.ok());
+  tls_files files;
+  files.ca = pki.ca_cert();
+  auto ctx = load_server(pki, files);
+  CHECK(ctx->verifies_clients());
+  std::vector<char> plain;
+  SECTION("no certificate") {
+    tls_channel server{ctx};
+    memory_client client{pki};
+    pump(client, server, plain);
+    CHECK(server.failed());
+    CHECK_FALSE(server.established());
+    INFO(server.failure());
+    CHECK(server.failure().find("certificate") != std::string::npos);
+  }
+  SECTION("a certificate of another CA") {
+    tls_channel server{ctx};
+    memory_client client{pki, {pki.stranger_cert(), pki.stranger_key(), {}, 0}};
+    pump(client, server, plain);
+    CHECK(server.failed());
+    INFO(server.failure());
+    CHECK(server.failure().find("certificate") != std::string::npos);
+  }
+  SECTION("a certificate of the CA") {
+    tls_channel server{ctx};
+    memory_client client{pki, {pki.client_cert(), pki.client_key(), {}, 0}};
+    pump(client, server, plain);
+    REQUIRE(server.established());
+    CHECK_FALSE(server.failed());
+    CHECK(server.peer_subject() == "CN=pss-test-client,O=pss tests");
+  }
+}
+
+TEST_CASE("ALPN picks the server's first protocol the client offers and "
+          "refuses a client that offers none of them") {
+  test_pki pki;
+  REQUIRE(pki.ok());
+  tls_files files;
+  files.alpn = {"pss/1", "echo"};
+  auto ctx = load_server(pki, files);
+  std::vector<char> plain;
+  SECTION("an overlap") {
+    tls_channel server{ctx};
+    memory_client client{pki, {"", "", {"echo", "pss/1"}, 0}};
+    pump(client, server, plain);
+    REQUIRE(server.established());
+    CHECK(server.alpn() == "pss/1");
+  }
+  SECTION("no overlap") {
+    tls_channel server{ctx};
+    memory_client client{pki, {"", "", {"h2"}, 0}};
+    pump(client, server, plain);
+    CHECK(server.failed());
+  }
+  SECTION("a client without ALPN") {
+    tls_channel server{ctx};
+    memory_client client{pki};
+    pump(client, server, plain);
+    REQUIRE(server.established());
+    CHECK(server.alpn().empty());
+  }
+}
+
+TEST_CASE("a client limited to TLS 1.1 is refused") {
+  test_pki pki;
+  REQUIRE(pki.ok());
+  tls_channel server{load_server(pki)};
+  memory_client client{pki, {"", "", {}, TLS1_1_VERSION}};
+  std::vector<char> plain;
+  pump(client, server, plain);
+  CHECK(server.failed());
+  CHECK_FALSE(server.established());
+}
+
+TEST_CASE("a TLS 1.2 client is served") {
+  test_pki pki;
+  REQUIRE(pki.ok());
+  tls_channel server{load_server(pki)};
+  memory_client client{pki, {"", "", {}, TLS1_2_VERSION}};
+  std::vector<char> plain;
+  pump(client, server, plain);
+  REQUIRE(server.established());
+  CHECK(server.version() == "TLSv1.2");
+  REQUIRE(client.write("twelve"));
+  pump(client, server, plain);
+  CHECK(text(plain) == "twelve");
+}
+
+TEST_CASE("TLS files that cannot be loaded give an error naming the option, "
+          "the file and the reason") {
+  test_pki pki;
+  REQUIRE(pki.ok());
+  std::string error;
+  auto load = [&](tls_files files) {
+    error.clear();
+    return tls_context::load(files, error);
+  };
+  SECTION("no key") {
+    CHECK_FALSE(load({pki.server_cert(), "", "", {}}));
+    CHECK(error == "TLS needs both tls-cert and tls-key");
+  }
+  SECTION("a missing certificate file") {
+    auto missing = pki.dir() + "/nope.pem";
+    CHECK_FALSE(load({missing, pki.server_key(), "", {}}));
+    CHECK(error
+          == "tls-cert " + missing + ": cannot read: No such file or directory");
+  }
+  SECTION("a certificate file that is not PEM") {
+    CHECK_FALSE(load({pki.garbage_file(), pki.server_key(), "", {}}));
+    CHECK(error.rfind("tls-cert " + pki.garbage_file() + ": ", 0) == 0);
+  }
+  SECTION("a key that does not match the certificate") {
+    CHECK_FALSE(load({pki.server_cert(), pki.client_key(), "", {}}));
+    INFO(error);
+    CHECK(error.rfind("tls-key " + pki.client_key() + ": ", 0) == 0);
+  }
+  SECTION("a CA file that is not PEM") {
+    CHECK_FALSE(load({pki.server_cert(), pki.server_key(),
+                      pki.garbage_file(), {}}));
+    CHECK(error.rfind("tls-ca " + pki.garbage_file() + ": ", 0) == 0);
+  }
+  SECTION("an empty ALPN name") {
+    CHECK_FALSE(load({pki.server_cert(), pki.server_key(), "", {"a", ""}}));
+    CHECK(error.find("tls-alpn") != std::string::npos);
+  }
+  SECTION("everything right") {
+    CHECK(load({pki.server_cert(), pki.server_key(), pki.ca_cert(), {"x"}}));
+    CHECK(error.empty());
+  }
+}

@@ -1,0 +1,227 @@
+// TLS sessions end to end: a pss server with tls-cert and tls-key on a
+// loopback port, Python's ssl module as the independent client.
+
+#include <string>
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "child_process.hpp"
+#include "loopback_client.hpp"
+#include "node_process.hpp"
+#include "pss/errors.hpp"
+#include "pss/proc_socket_server.hpp"
+#include "test_node.hpp"
+#include "test_pki.hpp"
+
+using namespace pss;
+using namespace pss::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* python = "/usr/bin/python3";
+
+// A TLS client in Python: connects to argv[1] verifying the server
+// against the CA argv[2] (and presenting the certificate argv[3] with key
+// argv[4] unless they are "-"), sends 50 packets of the framing argv[5]
+// (header bytes; "line"; "raw") in one write, reads back their echo, then
+// closes with close_notify and waits for the server's. Prints "ok" and the
+// TLS version, or the error.
+const char* echo_client = R"(
+import socket, ssl, struct, sys
+port, ca, cert, key, framing = sys.argv[1:6]
+ctx = ssl.create_default_context(cafile=ca)
+if cert != "-":
+    ctx.load_cert_chain(cert, key)
+payloads = [("packet %d " % i).encode() * (i + 1) for i in range(50)]
+def frame(p):
+    if framing == "line":
+        return p + b"\n"
+    if framing == "raw":
+        return p
+    return struct.pack({"1": ">B", "2": ">H", "4": ">I"}[framing], len(p)) + p
+wire = b"".join(frame(p[:200]) for p in payloads)
+try:
+    raw = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
+    s = ctx.wrap_socket(raw, server_hostname="localhost")
+    s.sendall(wire)
+    got = b""
+    while len(got) < len(wire):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+    if got != wire:
+        print("mismatch: %d of %d bytes" % (len(got), len(wire)))
+        sys.exit(1)
+    version = s.version()
+    # close_notify, then the server's close_notify (unwrap waits for it).
+    s.unwrap()
+    print("ok " + version)
+except Exception as e:
+    print("error " + type(e).__name__ + ": " + str(e))
+    sys.exit(1)
+)";
+
+tls_options server_tls(const test_pki& pki) {
+  tls_options tls;
+  tls.cert = pki.server_cert();
+  tls.key = pki.server_key();
+  return tls;
+}
+
+caf::expected<server_info> start_tls_echo(test_node& node, tls_options tls,
+                                          packet_type type,
+                                          run_mode mode = run_mode::io) {
+  server_spec spec;
+  spec.max = 8;
+  spec.packet = type;
+  spec.session.runs_on = mode;
+  spec.tls = std::move(tls);
+  return start_raw_server(node.reg, std::move(spec), echo_fn());
+}
+
+std::string framing_arg(packet_type type) {
+  switch (type) {
+    case packet_type::raw:
+      return "raw";
+    case packet_type::line:
+      return "line";
+    default:
+      return std::to_string(static_cast<int>(header_size(type)));
+  }
+}
+
+// Runs the Python client; returns its one line of output.
+std::string run_client(uint16_t port, const test_pki& pki, packet_type type,
+                       const std::string& cert = "-",
+                       const std::string& key = "-") {
+  child_process client{python,
+                       {"-c", echo_client, std::to_string(port),
+                        pki.ca_cert(), cert, key, framing_arg(type)}};
+  std::string line;
+  if (!client.read_line(line, 20s))
+    line = "no output: " + client.stderr_text();
+  client.wait_exit(20s);
+  return line;
+}
+
+} // namespace
+
+TEST_CASE("a TLS server echoes Python's ssl client in every framing and "
+          "every runs-on mode") {
+  REQUIRE(::access(python, X_OK) == 0);
+  test_pki pki;
+  INFO(pki.error());
+  REQUIRE(pki.ok());
+  auto type = GENERATE(packet_type::raw, packet_type::u8, packet_type::u16,
+                       packet_type::u32, packet_type::line);
+  auto mode = GENERATE(run_mode::io, run_mode::pool, run_mode::thread);
+  CAPTURE(to_string(type), to_string(mode));
+  test_node node;
+  auto info = start_tls_echo(node, server_tls(pki), type, mode);
+  REQUIRE(info);
+  CHECK(run_client(info->port, pki, type) == "ok TLSv1.3");
+  CHECK(poll_until([&] { return status_is(node, info->port, 0); }));
+}
+
+TEST_CASE("with tls-ca a TLS server serves only clients with a certificate "
+          "of that CA") {
+  REQUIRE(::access(python, X_OK) == 0);
+  test_pki pki;
+  REQUIRE(pki.ok());
+  test_node node;
+  auto tls = server_tls(pki);
+  tls.ca = pki.ca_cert();
+  auto info = start_tls_echo(node, tls, packet_type::u32);
+  REQUIRE(info);
+  CHECK(run_client(info->port, pki, packet_type::u32, pki.client_cert(),
+                   pki.client_key())
+        == "ok TLSv1.3");
+  CHECK(run_client(info->port, pki, packet_type::u32).rfind("error", 0) == 0);
+  CHECK(run_client(info->port, pki, packet_type::u32, pki.stranger_cert(),
+                   pki.stranger_key())
+            .rfind("error", 0)
+        == 0);
+  // Refused sessions end; the server goes on.
+  CHECK(poll_until([&] { return status_is(node, info->port, 0); }));
+  CHECK(run_client(info->port, pki, packet_type::u32, pki.client_cert(),
+                   pki.client_key())
+        == "ok TLSv1.3");
+}
+
+TEST_CASE("a peer that sends garbage instead of a TLS handshake loses only "
+          "its own session") {
+  REQUIRE(::access(python, X_OK) == 0);
+  test_pki pki;
+  REQUIRE(pki.ok());
+  test_node node;
+  auto info = start_tls_echo(node, server_tls(pki), packet_type::line);
+  REQUIRE(info);
+  loopback_client plain{info->port};
+  REQUIRE(plain.send("GET / HTTP/1.0\r\n\r\n"));
+  CHECK(plain.wait_closed());
+  CHECK(run_client(info->port, pki, packet_type::line) == "ok TLSv1.3");
+  CHECK(poll_until([&] { return status_is(node, info->port, 0); }));
+}
+
+TEST_CASE("a peer that stalls in the TLS handshake is dropped after "
+          "tls-handshake-timeout") {
+  test_pki pki;
+  REQUIRE(pki.ok());
+  test_node node;
+  auto tls = server_tls(pki);
+  tls.handshake_timeout_ms = 300;
+  auto info = start_tls_echo(node, tls, packet_type::line);
+  REQUIRE(info);
+  loopback_client silent{info->port};
+  CHECK(poll_until([&] { return status_is(node, info->port, 1); }));
+  // Half a ClientHello record header, then nothing.
+  REQUIRE(silent.send("\x16\x03"));
+  CHECK(silent.wait_closed(10s));
+  CHECK(poll_until([&] { return status_is(node, info->port, 0); }));
+}
+
+TEST_CASE("a TLS server whose files cannot be loaded does not start, with "
+          "tls_failed naming the file") {
+  test_pki pki;
+  REQUIRE(pki.ok());
+  test_node node;
+  auto tls = server_tls(pki);
+  tls.key = pki.dir() + "/missing.key";
+  auto info = start_tls_echo(node, tls, packet_type::line);
+  REQUIRE_FALSE(info);
+  CHECK(info.error() == error::tls_failed);
+  CHECK(describe(info.error())
+        == "tls_failed: tls-key " + tls.key
+               + ": cannot read: No such file or directory");
+  tls = server_tls(pki);
+  tls.ca = pki.garbage_file();
+  info = start_tls_echo(node, tls, packet_type::line);
+  REQUIRE_FALSE(info);
+  CHECK(describe(info.error()).rfind("tls_failed: tls-ca ", 0) == 0);
+}
+
+TEST_CASE("pss-node exits 2 naming the file when a server's TLS files "
+          "cannot be loaded, and serves TLS when they can") {
+  REQUIRE(::access(python, X_OK) == 0);
+  test_pki pki;
+  REQUIRE(pki.ok());
+  auto missing = pki.dir() + "/missing.pem";
+  node_process bad{{"--control", "off", "--server",
+                    "echo,port=0,tls-cert=" + missing
+                        + ",tls-key=" + pki.server_key()}};
+  CHECK(bad.proc.wait_exit() == 2);
+  CHECK(bad.proc.stderr_text().find("tls_failed: tls-cert " + missing
+                                    + ": cannot read: No such file")
+        != std::string::npos);
+  node_process good{{"--control", "off", "--server",
+                     "echo,name=secure,port=0,packet=4,tls-cert="
+                         + pki.server_cert() + ",tls-key=" + pki.server_key()}};
+  good.read_started();
+  auto port = good.servers["secure"];
+  REQUIRE(port != 0);
+  CHECK(run_client(port, pki, packet_type::u32) == "ok TLSv1.3");
+}
