@@ -11,6 +11,7 @@
 #include "loopback_client.hpp"
 #include "node_process.hpp"
 #include "pss/errors.hpp"
+#include "pss/live_operations.hpp"
 #include "pss/proc_socket_server.hpp"
 #include "test_node.hpp"
 #include "test_pki.hpp"
@@ -224,4 +225,67 @@ TEST_CASE("pss-node exits 2 naming the file when a server's TLS files "
   auto port = good.servers["secure"];
   REQUIRE(port != 0);
   CHECK(run_client(port, pki, packet_type::u32) == "ok TLSv1.3");
+}
+
+namespace {
+
+// Sends 100 lines, reads their echo, prints "echoed", then waits for the
+// server to end the session and prints how: "close_notify" (a TLS close),
+// "eof without close_notify" (a bare TCP close), or the error.
+const char* waiting_client = R"(
+import socket, ssl, sys
+port, ca = sys.argv[1:3]
+ctx = ssl.create_default_context(cafile=ca)
+# Debian's Python takes a bare TCP close for a TLS close unless told not to.
+ctx.options &= ~getattr(ssl, "OP_IGNORE_UNEXPECTED_EOF", 0)
+raw = socket.create_connection(("127.0.0.1", int(port)), timeout=20)
+s = ctx.wrap_socket(raw, server_hostname="localhost",
+                    suppress_ragged_eofs=False)
+msg = b"".join(b"line %d\n" % i for i in range(100))
+s.sendall(msg)
+got = b""
+while len(got) < len(msg):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    got += chunk
+print("echoed" if got == msg else "mismatch", flush=True)
+try:
+    rest = s.recv(65536)
+    print("close_notify" if rest == b"" else "data", flush=True)
+except ssl.SSLEOFError:
+    print("eof without close_notify", flush=True)
+except Exception as e:
+    print("error " + type(e).__name__ + ": " + str(e), flush=True)
+)";
+
+} // namespace
+
+TEST_CASE("stop and drain end TLS sessions with close_notify after every "
+          "reply") {
+  REQUIRE(::access(python, X_OK) == 0);
+  test_pki pki;
+  REQUIRE(pki.ok());
+  test_node node;
+  auto how = GENERATE(std::string{"stop"}, std::string{"drain"});
+  CAPTURE(how);
+  auto info = start_tls_echo(node, server_tls(pki), packet_type::line);
+  REQUIRE(info);
+  child_process client{python,
+                       {"-c", waiting_client, std::to_string(info->port),
+                        pki.ca_cert()}};
+  std::string line;
+  REQUIRE(client.read_line(line, 20s));
+  CHECK(line == "echoed");
+  if (how == "stop") {
+    CHECK_FALSE(stop_server(node.reg, info->port));
+  } else {
+    // The session does not end on its own: the drain's timeout closes it.
+    auto report = drain_server(node.reg, info->port, 200);
+    REQUIRE(report);
+    CHECK(report->closed == 1);
+  }
+  REQUIRE(client.read_line(line, 20s));
+  CHECK(line == "close_notify");
+  CHECK(client.wait_exit(20s) == 0);
 }
