@@ -54,9 +54,14 @@ void count_end(server_broker* self, const caf::actor& session,
   auto& st = self->state;
   if (!is_clean_exit(reason) && reason != caf::exit_reason::user_shutdown)
     // Each reason is a cause of its own: a flood of resets must not hide
-    // the one session that timed out.
+    // the one session that timed out. A TLS failure's cause is OpenSSL's
+    // reason (a small, fixed set): a scan of garbage handshakes must not
+    // hide the client whose certificate no longer verifies.
     log(log_level::warning, st.config->server_name,
-        log_kind{"session ended: " + server_tally::reason_name(reason)},
+        log_kind{"session ended: "
+                 + (reason == error::tls_failed
+                        ? describe(reason)
+                        : server_tally::reason_name(reason))},
         "session " + std::to_string(session.id()) + " (" + peer
             + ") ended: " + describe(reason));
   st.tally.ended(reason, stats.read());
