@@ -309,9 +309,10 @@ size_t session_state::write_limit() const {
 
 void session_state::write_out() {
   auto& out = pending_output();
-  if (tls_ && !released_) {
+  if (tls_) {
     // Plaintext in, ciphertext out: what the channel held (handshake,
-    // alerts, close_notify) and what it encrypted now, in order.
+    // alerts, close_notify) and what it encrypted now, in order. A failed
+    // or closed channel refuses the plaintext: nothing goes out in clear.
     if (!out.empty()) {
       tls_->write(out.data(), out.size());
       out.clear();
