@@ -173,8 +173,8 @@ void pump(memory_client& client, tls_channel& server, std::vector<char>& plain,
     } else {
       // The peer's bytes arrive in pieces of `chunk` bytes.
       for (size_t i = 0; i < to_server.size(); i += chunk)
-        server.feed(to_server.data() + i,
-                    std::min(chunk, to_server.size() - i), plain);
+        server.feed(to_server.data() + i, std::min(chunk, to_server.size() - i),
+                    plain);
     }
     std::vector<char> to_client;
     server.take_output(to_client);
@@ -190,17 +190,27 @@ std::string text(const std::vector<char>& bytes) {
   return std::string(bytes.begin(), bytes.end());
 }
 
+// Certificates for one test (checked) and the plaintext a server channel
+// delivered so far.
+struct tls_fixture {
+  tls_fixture() {
+    INFO(pki.error());
+    REQUIRE(pki.ok());
+  }
+
+  test_pki pki;
+  std::vector<char> plain;
+};
+
 } // namespace
 
-TEST_CASE("a TLS channel completes a handshake and carries data both ways "
-          "in order") {
-  test_pki pki;
-  INFO(pki.error());
-  REQUIRE(pki.ok());
+TEST_CASE_METHOD(
+    tls_fixture,
+    "a TLS channel completes a handshake and carries data both ways "
+    "in order") {
   auto ctx = load_server(pki);
   tls_channel server{ctx};
   memory_client client{pki};
-  std::vector<char> plain;
   pump(client, server, plain);
   REQUIRE(server.established());
   REQUIRE(client.established());
@@ -221,13 +231,12 @@ TEST_CASE("a TLS channel completes a handshake and carries data both ways "
   CHECK_FALSE(server.failed());
 }
 
-TEST_CASE("a TLS channel reassembles records that arrive a few bytes at a "
-          "time") {
-  test_pki pki;
-  REQUIRE(pki.ok());
+TEST_CASE_METHOD(
+    tls_fixture,
+    "a TLS channel reassembles records that arrive a few bytes at a "
+    "time") {
   tls_channel server{load_server(pki)};
   memory_client client{pki};
-  std::vector<char> plain;
   pump(client, server, plain, 3);
   REQUIRE(server.established());
   REQUIRE(client.write("hello, one byte at a time"));
@@ -235,30 +244,27 @@ TEST_CASE("a TLS channel reassembles records that arrive a few bytes at a "
   CHECK(text(plain) == "hello, one byte at a time");
 }
 
-TEST_CASE("what a session writes during the handshake is sent after it, "
-          "then close_notify if it closed meanwhile") {
-  test_pki pki;
-  REQUIRE(pki.ok());
+TEST_CASE_METHOD(tls_fixture,
+                 "what a session writes during the handshake is sent after it, "
+                 "then close_notify if it closed meanwhile") {
   tls_channel server{load_server(pki)};
   REQUIRE(server.write("banner\n", 7));
   REQUIRE(server.write("more\n", 5));
   server.close();
   CHECK_FALSE(server.write("refused", 7));
   memory_client client{pki};
-  std::vector<char> plain;
   pump(client, server, plain);
   REQUIRE(server.established());
   CHECK(client.received() == "banner\nmore\n");
   CHECK(client.got_close_notify());
 }
 
-TEST_CASE("a TLS channel reports the peer's close_notify and still writes "
-          "to a peer that half-closed") {
-  test_pki pki;
-  REQUIRE(pki.ok());
+TEST_CASE_METHOD(
+    tls_fixture,
+    "a TLS channel reports the peer's close_notify and still writes "
+    "to a peer that half-closed") {
   tls_channel server{load_server(pki)};
   memory_client client{pki};
-  std::vector<char> plain;
   pump(client, server, plain);
   REQUIRE(client.write("last request"));
   client.shutdown();
@@ -274,12 +280,11 @@ TEST_CASE("a TLS channel reports the peer's close_notify and still writes "
   CHECK_FALSE(server.failed());
 }
 
-TEST_CASE("garbage instead of a handshake fails the channel with a reason "
-          "and an alert for the peer") {
-  test_pki pki;
-  REQUIRE(pki.ok());
+TEST_CASE_METHOD(
+    tls_fixture,
+    "garbage instead of a handshake fails the channel with a reason "
+    "and an alert for the peer") {
   tls_channel server{load_server(pki)};
-  std::vector<char> plain;
   std::string garbage = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
   CHECK_FALSE(server.feed(garbage.data(), garbage.size(), plain));
   CHECK(server.failed());
@@ -290,13 +295,12 @@ TEST_CASE("garbage instead of a handshake fails the channel with a reason "
   CHECK_FALSE(server.write("x", 1));
 }
 
-TEST_CASE("garbage in the middle of a session fails the channel after the "
-          "data before it") {
-  test_pki pki;
-  REQUIRE(pki.ok());
+TEST_CASE_METHOD(
+    tls_fixture,
+    "garbage in the middle of a session fails the channel after the "
+    "data before it") {
   tls_channel server{load_server(pki)};
   memory_client client{pki};
-  std::vector<char> plain;
   pump(client, server, plain);
   REQUIRE(client.write("good"));
   auto bytes = client.output();
@@ -306,15 +310,13 @@ TEST_CASE("garbage in the middle of a session fails the channel after the "
   CHECK(server.failed());
 }
 
-TEST_CASE("with tls-ca, a client needs a certificate signed by that CA, "
-          "whose subject the session can read") {
-  test_pki pki;
-  REQUIRE(pki.ok());
+TEST_CASE_METHOD(tls_fixture,
+                 "with tls-ca, a client needs a certificate signed by that CA, "
+                 "whose subject the session can read") {
   tls_files files;
   files.ca = pki.ca_cert();
   auto ctx = load_server(pki, files);
   CHECK(ctx->verifies_clients());
-  std::vector<char> plain;
   SECTION("no certificate") {
     tls_channel server{ctx};
     memory_client client{pki};
@@ -342,14 +344,12 @@ TEST_CASE("with tls-ca, a client needs a certificate signed by that CA, "
   }
 }
 
-TEST_CASE("ALPN picks the server's first protocol the client offers and "
-          "refuses a client that offers none of them") {
-  test_pki pki;
-  REQUIRE(pki.ok());
+TEST_CASE_METHOD(tls_fixture,
+                 "ALPN picks the server's first protocol the client offers and "
+                 "refuses a client that offers none of them") {
   tls_files files;
   files.alpn = {"pss/1", "echo"};
   auto ctx = load_server(pki, files);
-  std::vector<char> plain;
   SECTION("an overlap") {
     tls_channel server{ctx};
     memory_client client{pki, {"", "", {"echo", "pss/1"}, 0}};
@@ -372,23 +372,17 @@ TEST_CASE("ALPN picks the server's first protocol the client offers and "
   }
 }
 
-TEST_CASE("a client limited to TLS 1.1 is refused") {
-  test_pki pki;
-  REQUIRE(pki.ok());
+TEST_CASE_METHOD(tls_fixture, "a client limited to TLS 1.1 is refused") {
   tls_channel server{load_server(pki)};
   memory_client client{pki, {"", "", {}, TLS1_1_VERSION}};
-  std::vector<char> plain;
   pump(client, server, plain);
   CHECK(server.failed());
   CHECK_FALSE(server.established());
 }
 
-TEST_CASE("a TLS 1.2 client is served") {
-  test_pki pki;
-  REQUIRE(pki.ok());
+TEST_CASE_METHOD(tls_fixture, "a TLS 1.2 client is served") {
   tls_channel server{load_server(pki)};
   memory_client client{pki, {"", "", {}, TLS1_2_VERSION}};
-  std::vector<char> plain;
   pump(client, server, plain);
   REQUIRE(server.established());
   CHECK(server.version() == "TLSv1.2");
@@ -397,10 +391,10 @@ TEST_CASE("a TLS 1.2 client is served") {
   CHECK(text(plain) == "twelve");
 }
 
-TEST_CASE("TLS files that cannot be loaded give an error naming the option, "
-          "the file and the reason") {
-  test_pki pki;
-  REQUIRE(pki.ok());
+TEST_CASE_METHOD(
+    tls_fixture,
+    "TLS files that cannot be loaded give an error naming the option, "
+    "the file and the reason") {
   std::string error;
   auto load = [&](tls_files files) {
     error.clear();
@@ -414,7 +408,8 @@ TEST_CASE("TLS files that cannot be loaded give an error naming the option, "
     auto missing = pki.dir() + "/nope.pem";
     CHECK_FALSE(load({missing, pki.server_key(), "", {}}));
     CHECK(error
-          == "tls-cert " + missing + ": cannot read: No such file or directory");
+          == "tls-cert " + missing
+                 + ": cannot read: No such file or directory");
   }
   SECTION("a certificate file that is not PEM") {
     CHECK_FALSE(load({pki.garbage_file(), pki.server_key(), "", {}}));
@@ -426,8 +421,8 @@ TEST_CASE("TLS files that cannot be loaded give an error naming the option, "
     CHECK(error.rfind("tls-key " + pki.client_key() + ": ", 0) == 0);
   }
   SECTION("a CA file that is not PEM") {
-    CHECK_FALSE(load({pki.server_cert(), pki.server_key(),
-                      pki.garbage_file(), {}}));
+    CHECK_FALSE(
+        load({pki.server_cert(), pki.server_key(), pki.garbage_file(), {}}));
     CHECK(error.rfind("tls-ca " + pki.garbage_file() + ": ", 0) == 0);
   }
   SECTION("an empty ALPN name") {

@@ -100,8 +100,8 @@ std::string run_client(uint16_t port, const test_pki& pki, packet_type type,
                        const std::string& cert = "-",
                        const std::string& key = "-") {
   child_process client{python,
-                       {"-c", echo_client, std::to_string(port),
-                        pki.ca_cert(), cert, key, framing_arg(type)}};
+                       {"-c", echo_client, std::to_string(port), pki.ca_cert(),
+                        cert, key, framing_arg(type)}};
   std::string line;
   if (!client.read_line(line, 20s))
     line = "no output: " + client.stderr_text();
@@ -111,29 +111,39 @@ std::string run_client(uint16_t port, const test_pki& pki, packet_type type,
 
 } // namespace
 
-TEST_CASE("a TLS server echoes Python's ssl client in every framing and "
-          "every runs-on mode") {
-  REQUIRE(::access(python, X_OK) == 0);
+// Python (the independent client) and certificates for one test.
+struct tls_fixture {
+  tls_fixture() {
+    REQUIRE(::access(python, X_OK) == 0);
+    INFO(pki.error());
+    REQUIRE(pki.ok());
+  }
+
   test_pki pki;
-  INFO(pki.error());
-  REQUIRE(pki.ok());
+};
+
+// The same and a node to start servers on.
+struct tls_node_fixture : tls_fixture {
+  test_node node;
+};
+
+TEST_CASE_METHOD(tls_node_fixture,
+                 "a TLS server echoes Python's ssl client in every framing and "
+                 "every runs-on mode") {
   auto type = GENERATE(packet_type::raw, packet_type::u8, packet_type::u16,
                        packet_type::u32, packet_type::line);
   auto mode = GENERATE(run_mode::io, run_mode::pool, run_mode::thread);
   CAPTURE(to_string(type), to_string(mode));
-  test_node node;
   auto info = start_tls_echo(node, server_tls(pki), type, mode);
   REQUIRE(info);
   CHECK(run_client(info->port, pki, type) == "ok TLSv1.3");
   CHECK(poll_until([&] { return status_is(node, info->port, 0); }));
 }
 
-TEST_CASE("with tls-ca a TLS server serves only clients with a certificate "
-          "of that CA") {
-  REQUIRE(::access(python, X_OK) == 0);
-  test_pki pki;
-  REQUIRE(pki.ok());
-  test_node node;
+TEST_CASE_METHOD(
+    tls_node_fixture,
+    "with tls-ca a TLS server serves only clients with a certificate "
+    "of that CA") {
   auto tls = server_tls(pki);
   tls.ca = pki.ca_cert();
   auto info = start_tls_echo(node, tls, packet_type::u32);
@@ -153,12 +163,10 @@ TEST_CASE("with tls-ca a TLS server serves only clients with a certificate "
         == "ok TLSv1.3");
 }
 
-TEST_CASE("a peer that sends garbage instead of a TLS handshake loses only "
-          "its own session") {
-  REQUIRE(::access(python, X_OK) == 0);
-  test_pki pki;
-  REQUIRE(pki.ok());
-  test_node node;
+TEST_CASE_METHOD(
+    tls_node_fixture,
+    "a peer that sends garbage instead of a TLS handshake loses only "
+    "its own session") {
   auto info = start_tls_echo(node, server_tls(pki), packet_type::line);
   REQUIRE(info);
   loopback_client plain{info->port};
@@ -168,11 +176,9 @@ TEST_CASE("a peer that sends garbage instead of a TLS handshake loses only "
   CHECK(poll_until([&] { return status_is(node, info->port, 0); }));
 }
 
-TEST_CASE("a peer that stalls in the TLS handshake is dropped after "
-          "tls-handshake-timeout") {
-  test_pki pki;
-  REQUIRE(pki.ok());
-  test_node node;
+TEST_CASE_METHOD(tls_node_fixture,
+                 "a peer that stalls in the TLS handshake is dropped after "
+                 "tls-handshake-timeout") {
   auto tls = server_tls(pki);
   tls.handshake_timeout_ms = 300;
   auto info = start_tls_echo(node, tls, packet_type::line);
@@ -185,11 +191,10 @@ TEST_CASE("a peer that stalls in the TLS handshake is dropped after "
   CHECK(poll_until([&] { return status_is(node, info->port, 0); }));
 }
 
-TEST_CASE("a TLS server whose files cannot be loaded does not start, with "
-          "tls_failed naming the file") {
-  test_pki pki;
-  REQUIRE(pki.ok());
-  test_node node;
+TEST_CASE_METHOD(
+    tls_node_fixture,
+    "a TLS server whose files cannot be loaded does not start, with "
+    "tls_failed naming the file") {
   auto tls = server_tls(pki);
   tls.key = pki.dir() + "/missing.key";
   auto info = start_tls_echo(node, tls, packet_type::line);
@@ -205,15 +210,13 @@ TEST_CASE("a TLS server whose files cannot be loaded does not start, with "
   CHECK(describe(info.error()).rfind("tls_failed: tls-ca ", 0) == 0);
 }
 
-TEST_CASE("pss-node exits 2 naming the file when a server's TLS files "
-          "cannot be loaded, and serves TLS when they can") {
-  REQUIRE(::access(python, X_OK) == 0);
-  test_pki pki;
-  REQUIRE(pki.ok());
+TEST_CASE_METHOD(tls_fixture,
+                 "pss-node exits 2 naming the file when a server's TLS files "
+                 "cannot be loaded, and serves TLS when they can") {
   auto missing = pki.dir() + "/missing.pem";
-  node_process bad{{"--control", "off", "--server",
-                    "echo,port=0,tls-cert=" + missing
-                        + ",tls-key=" + pki.server_key()}};
+  node_process bad{
+      {"--control", "off", "--server",
+       "echo,port=0,tls-cert=" + missing + ",tls-key=" + pki.server_key()}};
   CHECK(bad.proc.wait_exit() == 2);
   CHECK(bad.proc.stderr_text().find("tls_failed: tls-cert " + missing
                                     + ": cannot read: No such file")
@@ -261,19 +264,17 @@ except Exception as e:
 
 } // namespace
 
-TEST_CASE("stop and drain end TLS sessions with close_notify after every "
-          "reply") {
-  REQUIRE(::access(python, X_OK) == 0);
-  test_pki pki;
-  REQUIRE(pki.ok());
-  test_node node;
+TEST_CASE_METHOD(
+    tls_node_fixture,
+    "stop and drain end TLS sessions with close_notify after every "
+    "reply") {
   auto how = GENERATE(std::string{"stop"}, std::string{"drain"});
   CAPTURE(how);
   auto info = start_tls_echo(node, server_tls(pki), packet_type::line);
   REQUIRE(info);
-  child_process client{python,
-                       {"-c", waiting_client, std::to_string(info->port),
-                        pki.ca_cert()}};
+  child_process client{
+      python,
+      {"-c", waiting_client, std::to_string(info->port), pki.ca_cert()}};
   std::string line;
   REQUIRE(client.read_line(line, 20s));
   CHECK(line == "echoed");

@@ -113,8 +113,8 @@ bool tls_channel::read_records(std::vector<char>& plain) {
     auto old_size = plain.size();
     plain.resize(old_size + record_plaintext);
     size_t got = 0;
-    auto rc = SSL_read_ex(ssl_, plain.data() + old_size, record_plaintext,
-                          &got);
+    auto rc
+        = SSL_read_ex(ssl_, plain.data() + old_size, record_plaintext, &got);
     plain.resize(old_size + got);
     if (rc == 1)
       continue;
@@ -182,7 +182,7 @@ void tls_channel::take_output(std::vector<char>& out) {
       return;
     }
   }
-  (void) BIO_reset(out_);
+  (void)BIO_reset(out_);
 }
 
 size_t tls_channel::pending_output() const {
@@ -201,8 +201,8 @@ std::string tls_channel::peer_subject() const {
   X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
   BUF_MEM* mem = nullptr;
   BIO_get_mem_ptr(bio, &mem);
-  std::string result = mem != nullptr ? std::string(mem->data, mem->length)
-                                      : std::string{};
+  std::string result
+      = mem != nullptr ? std::string(mem->data, mem->length) : std::string{};
   BIO_free(bio);
   return result;
 }
@@ -213,9 +213,9 @@ std::string tls_channel::alpn() const {
   const unsigned char* name = nullptr;
   unsigned int length = 0;
   SSL_get0_alpn_selected(ssl_, &name, &length);
-  return name == nullptr ? std::string{}
-                         : std::string(reinterpret_cast<const char*>(name),
-                                       length);
+  return name == nullptr
+             ? std::string{}
+             : std::string(reinterpret_cast<const char*>(name), length);
 }
 
 std::string tls_channel::version() const {

@@ -10,9 +10,8 @@ std::string openssl_reason(const std::string& fallback) {
     // The reason alone ("certificate verify failed"): the library and
     // function parts name OpenSSL's internals, not the user's mistake.
     const char* reason = ERR_reason_error_string(code);
-    std::string text = reason != nullptr ? reason
-                                         : "OpenSSL error "
-                                               + std::to_string(code);
+    std::string text
+        = reason != nullptr ? reason : "OpenSSL error " + std::to_string(code);
     if (result.find(text) != std::string::npos)
       continue;
     if (!result.empty())

@@ -40,14 +40,14 @@ test_pki::test_pki() {
                 "ec_paramgen_curve:P-256", "-out", path(name)});
   };
   // A CA (self-signed) and a leaf signed by it, with `ext` as extensions.
-  auto self_signed = [&](const char* key_name, const char* cert_name,
-                         const char* subject) {
-    return run({"req", "-x509", "-new", "-key", path(key_name), "-out",
-                path(cert_name), "-days", "2", "-subj", subject});
-  };
-  auto signed_by = [&](const char* ca, const char* ca_key,
-                       const char* key_name, const char* cert_name,
-                       const char* subject, const std::string& ext) {
+  auto self_signed
+      = [&](const char* key_name, const char* cert_name, const char* subject) {
+          return run({"req", "-x509", "-new", "-key", path(key_name), "-out",
+                      path(cert_name), "-days", "2", "-subj", subject});
+        };
+  auto signed_by = [&](const char* ca, const char* ca_key, const char* key_name,
+                       const char* cert_name, const char* subject,
+                       const std::string& ext) {
     auto csr = path(cert_name) + ".csr";
     auto ext_file = path(cert_name) + ".ext";
     std::ofstream{ext_file} << ext << "\n";
