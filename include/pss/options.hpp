@@ -11,8 +11,8 @@
 #include <vector>
 
 #include <caf/actor.hpp>
-#include <caf/meta/type_name.hpp>
 #include <caf/expected.hpp>
+#include <caf/meta/type_name.hpp>
 #include <caf/optional.hpp>
 #include <caf/string_view.hpp>
 
@@ -157,8 +157,8 @@ typename Inspector::result_type inspect(Inspector& f, tls_options& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, server_spec& x) {
   return f(caf::meta::type_name("pss::server_spec"), x.name, x.port, x.max,
-           x.packet, x.packet_size, x.bind_address, x.handler, x.session,
-           x.tls, x.parent);
+           x.packet, x.packet_size, x.bind_address, x.handler, x.session, x.tls,
+           x.parent);
 }
 
 } // namespace pss
