@@ -290,3 +290,38 @@ TEST_CASE_METHOD(
   CHECK(line == "close_notify");
   CHECK(client.wait_exit(20s) == 0);
 }
+
+namespace {
+
+// Drives `openssl s_client` (the TLS client) from Python: sends a line,
+// prints the first line s_client prints back, and how the verification
+// went.
+const char* s_client_driver = R"(
+import subprocess, sys
+port, ca = sys.argv[1:3]
+p = subprocess.Popen(
+    ["/usr/bin/openssl", "s_client", "-connect", "127.0.0.1:" + port,
+     "-CAfile", ca, "-servername", "localhost", "-verify_hostname",
+     "localhost", "-verify_return_error", "-quiet"],
+    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+p.stdin.write(b"hello from s_client\n")
+p.stdin.flush()
+print(p.stdout.readline().decode().rstrip("\n"), flush=True)
+p.terminate()
+p.wait(10)
+)";
+
+} // namespace
+
+TEST_CASE_METHOD(tls_node_fixture,
+                 "a TLS server answers openssl s_client, which verifies it") {
+  auto info = start_tls_echo(node, server_tls(pki), packet_type::line);
+  REQUIRE(info);
+  child_process driver{
+      python,
+      {"-c", s_client_driver, std::to_string(info->port), pki.ca_cert()}};
+  std::string line;
+  REQUIRE(driver.read_line(line, 20s));
+  CHECK(line == "hello from s_client");
+  CHECK(driver.wait_exit(20s) == 0);
+}
