@@ -15,6 +15,7 @@
 #include "tls/tls_context.hpp"
 
 using namespace pss;
+using pss::test::shared_pki;
 using pss::test::test_pki;
 
 namespace {
@@ -198,7 +199,7 @@ struct tls_fixture {
     REQUIRE(pki.ok());
   }
 
-  test_pki pki;
+  const test_pki& pki = shared_pki();
   std::vector<char> plain;
 };
 

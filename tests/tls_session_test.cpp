@@ -119,7 +119,7 @@ struct tls_fixture {
     REQUIRE(pki.ok());
   }
 
-  test_pki pki;
+  const test_pki& pki = shared_pki();
 };
 
 // The same and a node to start servers on.

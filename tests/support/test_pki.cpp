@@ -83,4 +83,9 @@ test_pki::~test_pki() {
   }
 }
 
+const test_pki& shared_pki() {
+  static test_pki pki;
+  return pki;
+}
+
 } // namespace pss::test

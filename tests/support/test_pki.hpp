@@ -67,4 +67,9 @@ private:
   std::string error_;
 };
 
+/// One `test_pki` for the whole test program, made at the first call
+/// (openssl takes about a second for all the files; a test with a
+/// generator would otherwise pay it for every value).
+const test_pki& shared_pki();
+
 } // namespace pss::test
