@@ -325,3 +325,59 @@ TEST_CASE_METHOD(tls_node_fixture,
   CHECK(line == "hello from s_client");
   CHECK(driver.wait_exit(20s) == 0);
 }
+
+namespace {
+
+// Connects with the test client certificate, offering ALPN "other" and
+// "pss/1", sends one packet and prints the one line that comes back.
+const char* who_client = R"(
+import socket, ssl, sys
+port, ca, cert, key = sys.argv[1:5]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.load_cert_chain(cert, key)
+ctx.set_alpn_protocols(["other", "pss/1"])
+raw = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
+s = ctx.wrap_socket(raw, server_hostname="localhost")
+s.sendall(b"who?")
+got = b""
+while not got.endswith(b"\n"):
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    got += chunk
+print(got.decode().rstrip("\n"), flush=True)
+)";
+
+// Answers every packet with the peer's TLS subject and ALPN choice.
+session_function tls_identity_fn() {
+  return [](session& self) -> caf::behavior {
+    return {[&self](const packet&) {
+      self.send(self.tls_peer_subject() + "|" + self.tls_alpn() + "\n");
+    }};
+  };
+}
+
+} // namespace
+
+TEST_CASE_METHOD(tls_node_fixture,
+                 "a session's handlers see the client's verified subject and "
+                 "the ALPN choice in every runs-on mode") {
+  auto mode = GENERATE(run_mode::io, run_mode::pool, run_mode::thread);
+  CAPTURE(to_string(mode));
+  server_spec spec;
+  spec.max = 2;
+  spec.packet = packet_type::raw;
+  spec.session.runs_on = mode;
+  spec.tls = server_tls(pki);
+  spec.tls.ca = pki.ca_cert();
+  spec.tls.alpn = {"pss/1"};
+  auto info = start_raw_server(node.reg, spec, tls_identity_fn());
+  REQUIRE(info);
+  child_process client{python,
+                       {"-c", who_client, std::to_string(info->port),
+                        pki.ca_cert(), pki.client_cert(), pki.client_key()}};
+  std::string line;
+  REQUIRE(client.read_line(line, 20s));
+  CHECK(line == "CN=pss-test-client,O=pss tests|pss/1");
+  CHECK(client.wait_exit(20s) == 0);
+}

@@ -131,7 +131,11 @@ void session_state::on_cipher(const char* data, size_t size) {
   // session keeps one).
   static thread_local std::vector<char> plain;
   plain.clear();
+  bool was_established = tls_->established();
   bool ok = tls_->feed(data, size, plain);
+  // A worker learns who the peer is before its first packet.
+  if (!was_established && tls_->established() && link_)
+    link_->tls_established(broker(), tls_->peer_subject(), tls_->alpn());
   if (!plain.empty())
     on_bytes(plain.data(), plain.size());
   if (plain.capacity() > 64 * 1024)
@@ -147,6 +151,14 @@ void session_state::on_cipher(const char* data, size_t size) {
   write_out();
   if (tls_->peer_finished() && !peer_done_ && !ending())
     on_end_of_input();
+}
+
+std::string session_state::tls_peer_subject() const {
+  return tls_ ? tls_->peer_subject() : std::string{};
+}
+
+std::string session_state::tls_alpn() const {
+  return tls_ ? tls_->alpn() : std::string{};
 }
 
 void session_state::on_tls_deadline() {

@@ -93,6 +93,8 @@ public:
   caf::scheduled_actor* self() override;
   caf::io::broker* io_self() override;
   caf::event_based_actor* worker_self() override;
+  std::string tls_peer_subject() const override;
+  std::string tls_alpn() const override;
 
   /// Wraps the session's handlers with pss's own (I/O, control messages).
   caf::behavior make_behavior(caf::behavior user_handlers);

@@ -56,6 +56,9 @@ private:
       st_.deliver(data.data(), data.size());
     } else if (is_atom(xs, eof_atom::value)) {
       st_.end_of_input();
+    } else if (xs.match_elements<caf::atom_value, std::string, std::string>()
+               && xs.get_as<caf::atom_value>(0) == tls_peer_atom::value) {
+      st_.on_tls_peer(xs.get_as<std::string>(1), xs.get_as<std::string>(2));
     } else {
       return handle_session_message(st_, f, xs);
     }
@@ -110,9 +113,8 @@ void worker_state::flush() {
 }
 
 caf::error worker_state::write_frame(caf::string_view payload) {
-  if (auto err
-      = append_frame(pending_output(), cfg_->packet, payload.data(),
-                     payload.size()))
+  if (auto err = append_frame(pending_output(), cfg_->packet, payload.data(),
+                              payload.size()))
     return err;
   ++out_packets_;
   if (!in_handler_)
@@ -173,6 +175,19 @@ caf::io::broker* worker_state::io_self() {
 
 caf::event_based_actor* worker_state::worker_self() {
   return self_;
+}
+
+std::string worker_state::tls_peer_subject() const {
+  return tls_peer_ ? tls_peer_->first : std::string{};
+}
+
+std::string worker_state::tls_alpn() const {
+  return tls_peer_ ? tls_peer_->second : std::string{};
+}
+
+void worker_state::on_tls_peer(std::string subject, std::string alpn) {
+  tls_peer_ = std::make_unique<std::pair<std::string, std::string>>(
+      std::move(subject), std::move(alpn));
 }
 
 caf::behavior session_worker(session_worker_actor* self, caf::actor broker,

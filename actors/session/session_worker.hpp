@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -66,6 +67,11 @@ public:
   caf::scheduled_actor* self() override;
   caf::io::broker* io_self() override;
   caf::event_based_actor* worker_self() override;
+  std::string tls_peer_subject() const override;
+  std::string tls_alpn() const override;
+
+  /// Takes the TLS peer's subject and ALPN from the broker.
+  void on_tls_peer(std::string subject, std::string alpn);
 
 protected:
   caf::error write_frame(caf::string_view payload) override;
@@ -86,6 +92,9 @@ private:
   uint32_t credit_bytes_ = 0;
   bool in_handler_ = false;
   bool quitting_ = false;
+  /// The TLS peer's subject and ALPN (only with TLS: a pointer for the
+  /// sessions without).
+  std::unique_ptr<std::pair<std::string, std::string>> tls_peer_;
 };
 
 /// The worker actor of a session in mode `pool` or `thread`.

@@ -54,6 +54,14 @@ public:
     pump(self);
   }
 
+  /// The TLS handshake ended: the worker learns the peer's subject and
+  /// ALPN before any packet (one sender's messages keep their order).
+  void tls_established(caf::io::broker* self, std::string subject,
+                       std::string alpn) {
+    self->send(worker_, tls_peer_atom::value, std::move(subject),
+               std::move(alpn));
+  }
+
   /// The peer sends nothing more: the worker hears it after the last
   /// packet.
   void end_of_input(caf::io::broker* self) {

@@ -49,6 +49,9 @@ using settle_atom = caf::atom_constant<caf::atom("pss_settle")>;
 using release_atom = caf::atom_constant<caf::atom("pss_held")>;
 /// A packet from the peer, from a session's broker to its worker (internal).
 using input_atom = caf::atom_constant<caf::atom("pss_in")>;
+/// The TLS handshake ended: the peer's subject and ALPN, broker to worker,
+/// before the first packet (internal).
+using tls_peer_atom = caf::atom_constant<caf::atom("pss_tlspr")>;
 /// The peer sends nothing more, broker to worker (internal).
 using eof_atom = caf::atom_constant<caf::atom("pss_eof")>;
 /// A session's worker ended, with its reason, worker to broker (internal).

@@ -186,6 +186,17 @@ public:
   /// The framing of this session's packets.
   virtual packet_type framing() const = 0;
 
+  /// TLS (a server with `tls-cert`): the subject of the client's verified
+  /// certificate, RFC 2253 (`CN=alice,O=example`). Empty without TLS or
+  /// without a client certificate, and before the handshake ended: the
+  /// session function runs at accept, before it; every packet arrives
+  /// after it.
+  virtual std::string tls_peer_subject() const = 0;
+
+  /// TLS: the application protocol agreed by ALPN (`tls-alpn`), empty if
+  /// none; known from the first packet on, as `tls_peer_subject`.
+  virtual std::string tls_alpn() const = 0;
+
   /// Convenience: sends a received packet (e.g. back, for an echo).
   caf::error send(const packet& x) {
     return send(caf::string_view{x.data});
