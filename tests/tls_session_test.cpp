@@ -27,7 +27,7 @@ constexpr const char* python = "/usr/bin/python3";
 // A TLS client in Python: connects to argv[1] verifying the server
 // against the CA argv[2] (and presenting the certificate argv[3] with key
 // argv[4] unless they are "-"), sends 50 packets of the framing argv[5]
-// (header bytes; "line"; "raw") in one write, reads back their echo, then
+// (pss names: 0, 1, 2, 4 or line) in one write, reads back their echo, then
 // closes with close_notify and waits for the server's. Prints "ok" and the
 // TLS version, or the error.
 const char* echo_client = R"(
@@ -40,7 +40,7 @@ payloads = [("packet %d " % i).encode() * (i + 1) for i in range(50)]
 def frame(p):
     if framing == "line":
         return p + b"\n"
-    if framing == "raw":
+    if framing == "0":
         return p
     return struct.pack({"1": ">B", "2": ">H", "4": ">I"}[framing], len(p)) + p
 wire = b"".join(frame(p[:200]) for p in payloads)
@@ -84,24 +84,13 @@ caf::expected<server_info> start_tls_echo(test_node& node, tls_options tls,
   return start_raw_server(node.reg, std::move(spec), echo_fn());
 }
 
-std::string framing_arg(packet_type type) {
-  switch (type) {
-    case packet_type::raw:
-      return "raw";
-    case packet_type::line:
-      return "line";
-    default:
-      return std::to_string(static_cast<int>(header_size(type)));
-  }
-}
-
 // Runs the Python client; returns its one line of output.
 std::string run_client(uint16_t port, const test_pki& pki, packet_type type,
                        const std::string& cert = "-",
                        const std::string& key = "-") {
   child_process client{python,
                        {"-c", echo_client, std::to_string(port), pki.ca_cert(),
-                        cert, key, framing_arg(type)}};
+                        cert, key, to_string(type)}};
   std::string line;
   if (!client.read_line(line, 20s))
     line = "no output: " + client.stderr_text();
