@@ -15,6 +15,7 @@
 #include "pty_process.hpp"
 #include "secret_file.hpp"
 #include "test_node.hpp"
+#include "test_pki.hpp"
 
 using namespace pss;
 using namespace pss::test;
@@ -407,6 +408,26 @@ TEST_CASE("live operations from the REPL print their exact JSON") {
   CHECK(run.lines[7] == R"({"error":"retrylater"})");
   CHECK(run.status == 1);
   CHECK(client.wait_closed());
+}
+
+TEST_CASE("reload_tls from the REPL reloads a TLS server and refuses "
+          "others with the reason") {
+  auto& pki = shared_pki();
+  INFO(pki.error());
+  REQUIRE(pki.ok());
+  running_node node{
+      {"--server", "echo,name=secure,tls-cert=" + pki.server_cert()
+                       + ",tls-key=" + pki.server_key()}};
+  repl_run run{script(node.control, {"reload_tls secure", "reload_tls alpha",
+                                     "reload_tls nope", "reload_tls"})};
+  REQUIRE(run.lines.size() == 4);
+  CHECK(run.lines[0] == R"({"ok":true})");
+  CHECK(
+      run.lines[1]
+      == R"({"error":"invalid_argument: alpha does not use TLS: nothing to reload"})");
+  CHECK(run.lines[2] == R"({"error":"retrylater"})");
+  CHECK(run.lines[3]
+        == R"({"error":"expected one server; usage: reload_tls REF"})");
 }
 
 TEST_CASE("live operations refuse bad arguments with their usage") {

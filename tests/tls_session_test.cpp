@@ -3,8 +3,6 @@
 
 #include <string>
 
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 
 #include "child_process.hpp"
@@ -15,14 +13,13 @@
 #include "pss/proc_socket_server.hpp"
 #include "test_node.hpp"
 #include "test_pki.hpp"
+#include "tls_fixture.hpp"
 
 using namespace pss;
 using namespace pss::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-constexpr const char* python = "/usr/bin/python3";
 
 // A TLS client in Python: connects to argv[1] verifying the server
 // against the CA argv[2] (and presenting the certificate argv[3] with key
@@ -66,13 +63,6 @@ except Exception as e:
     sys.exit(1)
 )";
 
-tls_options server_tls(const test_pki& pki) {
-  tls_options tls;
-  tls.cert = pki.server_cert();
-  tls.key = pki.server_key();
-  return tls;
-}
-
 caf::expected<server_info> start_tls_echo(test_node& node, tls_options tls,
                                           packet_type type,
                                           run_mode mode = run_mode::io) {
@@ -99,22 +89,6 @@ std::string run_client(uint16_t port, const test_pki& pki, packet_type type,
 }
 
 } // namespace
-
-// Python (the independent client) and certificates for one test.
-struct tls_fixture {
-  tls_fixture() {
-    REQUIRE(::access(python, X_OK) == 0);
-    INFO(pki.error());
-    REQUIRE(pki.ok());
-  }
-
-  const test_pki& pki = shared_pki();
-};
-
-// The same and a node to start servers on.
-struct tls_node_fixture : tls_fixture {
-  test_node node;
-};
 
 TEST_CASE_METHOD(tls_node_fixture,
                  "a TLS server echoes Python's ssl client in every framing and "

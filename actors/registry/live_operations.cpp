@@ -19,6 +19,11 @@ caf::error resume_server(const registry_actor& reg, const server_ref& ref,
   return detail::ask_ok(reg, timeout, resume_atom::value, ref);
 }
 
+caf::error reload_tls(const registry_actor& reg, const server_ref& ref,
+                      timeout_ms timeout) {
+  return detail::ask_ok(reg, timeout, reload_tls_atom::value, ref);
+}
+
 caf::expected<drain_report> drain_server(const registry_actor& reg,
                                          const server_ref& ref,
                                          uint32_t drain_timeout_ms,

@@ -27,6 +27,9 @@ struct registry_entry {
   uint16_t port = 0;
   packet_type packet = packet_type::raw;
   std::shared_ptr<server_counters> counters;
+  /// The TLS files it started with, loaded again by reload_tls (empty
+  /// `cert`: plain TCP).
+  tls_files tls;
   /// What to do once the server is gone: answer the callers of stop and
   /// drain, who wait for that.
   std::vector<std::function<void()>> on_gone;
@@ -101,12 +104,12 @@ caf::result<server_info> start(registry_self self, server_spec spec,
     return caf::make_error(error::already_started, spec.name);
   // Loaded before anything is bound: a file that cannot be loaded fails
   // the start, never the first connection.
-  std::shared_ptr<const tls_context> tls;
+  tls_context_ptr tls;
+  tls_files files;
   if (spec.tls.enabled()) {
+    files = tls_files{spec.tls.cert, spec.tls.key, spec.tls.ca, spec.tls.alpn};
     std::string reason;
-    tls = tls_context::load(
-        tls_files{spec.tls.cert, spec.tls.key, spec.tls.ca, spec.tls.alpn},
-        reason);
+    tls = tls_context::load(files, reason);
     if (!tls)
       return caf::make_error(error::tls_failed, std::move(reason));
   }
@@ -137,6 +140,7 @@ caf::result<server_info> start(registry_self self, server_spec spec,
   entry.packet = args.packet;
   entry.counters = args.counters;
   entry.counters->max = spec.max;
+  entry.tls = std::move(files);
   entry.server
       = self->system().middleman().spawn_broker(cold_start, std::move(args));
   self->monitor(entry.server);
@@ -155,6 +159,32 @@ caf::result<server_info> start(registry_self self, server_spec spec,
       .then([rp, info](uint16_t) mutable { rp.deliver(std::move(info)); },
             [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
   return rp;
+}
+
+// Loads the files here, on a worker thread: reading and parsing PEM files
+// on the server's I/O thread would stall every session on it. The server
+// only swaps the loaded context in.
+caf::result<caf::ok_atom> reload_tls(registry_self self,
+                                     const server_ref& ref) {
+  auto found = resolve(self->state, ref);
+  if (found == nullptr)
+    return retrylater(ref);
+  auto& entry = *found;
+  auto known = self->state.name_by_actor.find(entry.server.address());
+  auto name = known != self->state.name_by_actor.end() ? known->second
+                                                       : to_string(ref);
+  if (entry.tls.cert.empty())
+    return caf::make_error(error::invalid_argument,
+                           name + " does not use TLS: nothing to reload");
+  std::string reason;
+  auto tls = tls_context::load(entry.tls, reason);
+  if (!tls) {
+    log(log_level::warning, name,
+        "reload_tls failed, the server keeps its TLS files: " + reason);
+    return caf::make_error(error::tls_failed, std::move(reason));
+  }
+  self->delegate(entry.server, reload_tls_atom::value, std::move(tls));
+  return caf::delegated<caf::ok_atom>{};
 }
 
 // The server drains itself and reports; the caller hears back once the
@@ -262,6 +292,9 @@ registry_actor::behavior_type registry_impl(registry_self self,
         if (entry == nullptr)
           return retrylater(ref);
         return drain(self, *entry, timeout_ms);
+      },
+      [self](reload_tls_atom, const server_ref& ref) {
+        return reload_tls(self, ref);
       },
       [self](info_atom atom, const server_ref& ref) {
         return ask_server<server_totals>(self, ref, atom);

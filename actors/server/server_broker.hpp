@@ -18,11 +18,11 @@
 #include "caf017/socket_handoff.hpp"
 #include "host/handoff_cell.hpp"
 #include "pss/options.hpp"
-#include "tls/tls_context.hpp"
 #include "pss/server_info.hpp"
 #include "server/accept_watchdog.hpp"
 #include "server/server_tally.hpp"
 #include "session/session_broker.hpp"
+#include "tls/tls_context.hpp"
 
 namespace pss {
 
@@ -217,7 +217,7 @@ void update_accepting(server_broker* self);
 void quit(server_broker* self, caf::error reason);
 
 /// The operator requests a server answers: status, children, set_max,
-/// suspend, resume, drain, info.
+/// suspend, resume, drain, reload_tls, info.
 caf::message_handler operations(server_broker* self);
 
 /// Counts a session that ended while the server drains, and stops the
@@ -227,3 +227,7 @@ void on_drained_session(server_broker* self);
 } // namespace server
 
 } // namespace pss
+
+// The registry loads a reloaded TLS context and hands it to the server, in
+// this process only.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(pss::tls_context_ptr)

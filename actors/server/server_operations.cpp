@@ -1,7 +1,7 @@
 // The requests an operator sends a running server (through the registry):
 // its status and sessions, and the live operations that change how it
-// accepts: set_max, suspend, resume, drain. Its life (accepting, sessions
-// coming and going) is in server_broker.cpp.
+// accepts: set_max, suspend, resume, drain; and reload_tls. Its life
+// (accepting, sessions coming and going) is in server_broker.cpp.
 
 #include <algorithm>
 #include <chrono>
@@ -107,6 +107,19 @@ caf::ok_atom set_suspended(server_broker* self, bool suspended) {
         suspended ? "suspended: clients wait in the backlog" : "resumed");
   st.suspended = suspended;
   update_accepting(self);
+  return caf::ok_atom::value;
+}
+
+// Sessions keep the configuration they started with (and so their TLS
+// context); sessions accepted from now on get a copy with the new one. The
+// old context goes when the last session holding it ends.
+caf::ok_atom reload_tls(server_broker* self, tls_context_ptr tls) {
+  auto& st = self->state;
+  auto cfg = std::make_shared<session_config>(*st.config);
+  cfg->tls = std::move(tls);
+  st.config = std::move(cfg);
+  log(log_level::info, st.config->server_name,
+      "TLS files loaded again: new handshakes use them");
   return caf::ok_atom::value;
 }
 
@@ -216,6 +229,9 @@ caf::message_handler operations(server_broker* self) {
       [self](set_max_atom, int32_t max) { return set_max(self, max); },
       [self](suspend_atom) { return set_suspended(self, true); },
       [self](resume_atom) { return set_suspended(self, false); },
+      [self](reload_tls_atom, tls_context_ptr& tls) {
+        return reload_tls(self, std::move(tls));
+      },
       [self](drain_atom, uint32_t timeout_ms) {
         return drain(self, timeout_ms);
       },

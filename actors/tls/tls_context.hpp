@@ -70,6 +70,9 @@ private:
   std::vector<unsigned char> alpn_wire_;
 };
 
+/// How servers and sessions hold a context: shared, never changed.
+using tls_context_ptr = std::shared_ptr<const tls_context>;
+
 /// Checks a `tls-alpn` list: 1 to 255 bytes per name, at least one name.
 /// Returns an empty string if it is valid, else the reason.
 std::string check_alpn(const std::vector<std::string>& names);

@@ -31,6 +31,8 @@ using suspend_atom = caf::atom_constant<caf::atom("pss_susp")>;
 using resume_atom = caf::atom_constant<caf::atom("pss_resume")>;
 /// Stop gracefully: accept nothing, stop once the sessions ended.
 using drain_atom = caf::atom_constant<caf::atom("pss_drain")>;
+/// Load a server's TLS files again: new handshakes use them.
+using reload_tls_atom = caf::atom_constant<caf::atom("pss_reltls")>;
 /// Ask for a server's totals since start.
 using info_atom = caf::atom_constant<caf::atom("pss_info")>;
 /// A drain's timeout has passed (internal).

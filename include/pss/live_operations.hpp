@@ -45,6 +45,15 @@ drain_server(const registry_actor& reg, const server_ref& ref,
              uint32_t drain_timeout_ms = default_drain_timeout_ms,
              timeout_ms timeout = infinity);
 
+/// Loads the TLS files of a server started with `tls-cert`/`tls-key` again,
+/// from the paths it started with (rotate certificates by replacing those
+/// files). New handshakes use the new certificate, key, CA and ALPN list;
+/// running sessions go on with theirs. A file that cannot be loaded fails
+/// with `tls_failed` naming it, and the server keeps serving what it had.
+/// A server without TLS answers `invalid_argument`.
+caf::error reload_tls(const registry_actor& reg, const server_ref& ref,
+                      timeout_ms timeout = infinity);
+
 /// The server's totals since start: sessions accepted, active, peak, ended
 /// cleanly or with an error (by reason), refused frames, traffic.
 caf::expected<server_totals> server_info_totals(const registry_actor& reg,

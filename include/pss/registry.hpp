@@ -51,6 +51,11 @@ namespace pss {
 ///   gracefully: accepts nothing more, lets sessions finish and stops the
 ///   server when the last one ends or after that many milliseconds (then
 ///   closing the rest). Answers once the server is gone.
+/// - `(reload_tls_atom, server_ref)` -> `ok`: loads the server's TLS files
+///   again (the paths it started with); new handshakes use them, running
+///   sessions keep theirs. Errors: `tls_failed` when a file cannot be
+///   loaded (the server keeps what it had), `invalid_argument` for a server
+///   without TLS.
 /// - `(info_atom, server_ref)` -> `server_totals`: a server's totals since
 ///   start, answered by the server itself.
 /// - `(list_atom)` -> `std::vector<server_info>`: every server of this
@@ -68,6 +73,7 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<suspend_atom, server_ref>::with<caf::ok_atom>,
     caf::replies_to<resume_atom, server_ref>::with<caf::ok_atom>,
     caf::replies_to<drain_atom, server_ref, uint32_t>::with<drain_report>,
+    caf::replies_to<reload_tls_atom, server_ref>::with<caf::ok_atom>,
     caf::replies_to<info_atom, server_ref>::with<server_totals>,
     caf::replies_to<list_atom>::with<std::vector<server_info>>,
     caf::replies_to<shutdown_atom>::with<caf::ok_atom>>;

@@ -95,6 +95,13 @@ auto request_resume(Self* self, const registry_actor& reg, server_ref ref,
   return self->request(reg, timeout, resume_atom::value, std::move(ref));
 }
 
+/// Loads a TLS server's files again; replies `caf::ok_atom`.
+template <class Self>
+auto request_reload_tls(Self* self, const registry_actor& reg, server_ref ref,
+                        std::chrono::milliseconds timeout) {
+  return self->request(reg, timeout, reload_tls_atom::value, std::move(ref));
+}
+
 /// Stops gracefully, closing what is left after `grace`; replies
 /// `drain_report` once the server is gone (give `timeout` room for
 /// `grace`). A grace beyond 49 days is cut to that (the message's

@@ -168,8 +168,7 @@ public:
   /// As above, with the timeout as a `std::chrono` duration.
   template <class Dest, class Rep, class Period, class... Ts>
   session_request<Dest, std::decay_t<Ts>...>
-  request(Dest dest, std::chrono::duration<Rep, Period> timeout,
-          Ts&&... xs) {
+  request(Dest dest, std::chrono::duration<Rep, Period> timeout, Ts&&... xs) {
     return request(std::move(dest), caf::duration{timeout},
                    std::forward<Ts>(xs)...);
   }

@@ -63,6 +63,11 @@ test_pki::test_pki() {
                      "/CN=localhost",
                      "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
                      "extendedKeyUsage=serverAuth")
+        && key("renewed.key")
+        && signed_by("ca.pem", "ca.key", "renewed.key", "renewed.pem",
+                     "/O=renewed/CN=localhost",
+                     "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
+                     "extendedKeyUsage=serverAuth")
         && key("client.key")
         && signed_by("ca.pem", "ca.key", "client.key", "client.pem",
                      "/O=pss tests/CN=pss-test-client",

@@ -6,8 +6,8 @@
 namespace pss::test {
 
 /// Certificates for TLS tests, made by the `openssl` program in a
-/// temporary directory (removed at the end of the test): a CA, a server
-/// certificate for `localhost` and 127.0.0.1 signed by it, a client
+/// temporary directory (removed at the end of the test): a CA, two server
+/// certificates for `localhost` and 127.0.0.1 signed by it, a client
 /// certificate signed by it, and a client certificate of another CA.
 /// Every key is P-256; the certificates last two days.
 class test_pki {
@@ -35,6 +35,14 @@ public:
   }
   std::string server_key() const {
     return dir_ + "/server.key";
+  }
+  /// A second server certificate for the same names and CA, with its own
+  /// key and the subject `O=renewed,CN=localhost` (what a renewal brings).
+  std::string renewed_cert() const {
+    return dir_ + "/renewed.pem";
+  }
+  std::string renewed_key() const {
+    return dir_ + "/renewed.key";
   }
   /// Subject `CN=pss-test-client,O=pss tests`, signed by the CA.
   std::string client_cert() const {

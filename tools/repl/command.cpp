@@ -42,6 +42,8 @@ const std::vector<command_info>& commands() {
        "accept again after suspend"},
       {"drain", command_kind::drain, "drain REF [TIMEOUT_MS]",
        "stop accepting, let sessions end (default 30000 ms), then stop"},
+      {"reload_tls", command_kind::reload_tls, "reload_tls REF",
+       "load a TLS server's files again: new handshakes use them"},
       {"info", command_kind::info, "info REF [TIMEOUT_MS]",
        "a server's totals since start: sessions, errors, bytes"},
       {"watch", command_kind::watch, "watch REF [INTERVAL_MS]",
@@ -204,6 +206,7 @@ caf::expected<command> parse_command(caf::string_view line) {
     case command_kind::stop:
     case command_kind::suspend:
     case command_kind::resume:
+    case command_kind::reload_tls:
       if (args != 1)
         return usage_error(*info, "expected one server");
       cmd.ref = words[1];

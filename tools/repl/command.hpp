@@ -28,6 +28,7 @@ enum class command_kind {
   suspend,
   resume,
   drain,
+  reload_tls,
   info,
   watch,
   connect,

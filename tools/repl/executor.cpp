@@ -151,6 +151,8 @@ result executor::run(const command& cmd) {
       return suspend(at, false);
     case command_kind::drain:
       return drain(at, cmd);
+    case command_kind::reload_tls:
+      return reload_tls(at);
     case command_kind::info:
       return info(at, cmd);
     case command_kind::watch: {
@@ -347,6 +349,12 @@ result executor::suspend(const target& at, bool suspended) {
   auto err = suspended ? suspend_server(reg, at.ref, default_timeout_)
                        : resume_server(reg, at.ref, default_timeout_);
   if (err)
+    return failure(*at.node, err);
+  return ok_result();
+}
+
+result executor::reload_tls(const target& at) {
+  if (auto err = pss::reload_tls(at.node->registry(), at.ref, default_timeout_))
     return failure(*at.node, err);
   return ok_result();
 }

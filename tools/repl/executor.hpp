@@ -40,6 +40,7 @@ private:
   result stop(const command& cmd);
   result set_max(const target& at, const command& cmd);
   result suspend(const target& at, bool suspended);
+  result reload_tls(const target& at);
   result drain(const target& at, const command& cmd);
   result info(const target& at, const command& cmd);
   result connect(const command& cmd);

@@ -112,7 +112,11 @@ exit_status run_line(executor& exec, const std::string& line, bool json,
                      bool& quit) {
   auto cmd = parse_command(line);
   if (!cmd) {
-    print(error_result("error: " + usage_text(cmd.error())), json);
+    // A person reads `error: ...`; a script `{"error":"..."}` without the
+    // prefix, as for every other error.
+    auto res = error_result(usage_text(cmd.error()));
+    res.text = "error: " + res.text;
+    print(res, json);
     return bad_usage;
   }
   if (cmd->kind == command_kind::watch)
