@@ -25,6 +25,10 @@ struct client_options {
   std::string key;
   std::vector<std::string> alpn;
   int max_version = 0;
+  /// A session of an earlier client to resume (not owned).
+  SSL_SESSION* resume = nullptr;
+  /// Asks for no session ticket: resumption by session id (TLS 1.2).
+  bool no_ticket = false;
 };
 
 // A TLS client over memory, verifying the server against the test CA.
@@ -44,12 +48,16 @@ public:
       SSL_CTX_use_certificate_file(ctx_, opts.cert.c_str(), SSL_FILETYPE_PEM);
       SSL_CTX_use_PrivateKey_file(ctx_, opts.key.c_str(), SSL_FILETYPE_PEM);
     }
+    if (opts.no_ticket)
+      SSL_CTX_set_options(ctx_, SSL_OP_NO_TICKET);
     ssl_ = SSL_new(ctx_);
     in_ = BIO_new(BIO_s_mem());
     out_ = BIO_new(BIO_s_mem());
     BIO_set_mem_eof_return(in_, -1);
     SSL_set_bio(ssl_, in_, out_);
     SSL_set_connect_state(ssl_);
+    if (opts.resume != nullptr)
+      SSL_set_session(ssl_, opts.resume);
     SSL_set_tlsext_host_name(ssl_, "localhost");
     SSL_set1_host(ssl_, "localhost");
     if (!opts.alpn.empty()) {
@@ -139,6 +147,16 @@ public:
 
   std::string version() const {
     return SSL_get_version(ssl_);
+  }
+
+  /// The session to resume with later (TLS 1.3: once its ticket arrived),
+  /// owned by the caller.
+  SSL_SESSION* session() const {
+    return SSL_get1_session(ssl_);
+  }
+
+  bool resumed() const {
+    return SSL_session_reused(ssl_) == 1;
   }
 
 private:
@@ -371,6 +389,68 @@ TEST_CASE_METHOD(tls_fixture,
     REQUIRE(server.established());
     CHECK(server.alpn().empty());
   }
+}
+
+namespace {
+
+// Connects a client, ends its session cleanly (a session that ends
+// without close_notify cannot be resumed) and returns it for resuming.
+SSL_SESSION* finished_session(const std::shared_ptr<const tls_context>& ctx,
+                              const test_pki& pki, const client_options& opts,
+                              std::vector<char>& plain) {
+  tls_channel server{ctx};
+  memory_client client{pki, opts};
+  pump(client, server, plain);
+  REQUIRE(server.established());
+  CHECK_FALSE(client.resumed());
+  auto* saved = client.session();
+  client.shutdown();
+  server.close();
+  pump(client, server, plain);
+  return saved;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(tls_fixture,
+                 "a client resumes its session by ticket, and the server "
+                 "keeps nothing for it") {
+  auto version = GENERATE(TLS1_2_VERSION, TLS1_3_VERSION);
+  CAPTURE(version);
+  auto ctx = load_server(pki);
+  client_options opts{"", "", {}, version};
+  auto* saved = finished_session(ctx, pki, opts, plain);
+  REQUIRE(saved != nullptr);
+  CHECK(SSL_SESSION_has_ticket(saved) == 1);
+  CHECK(SSL_CTX_sess_number(ctx->native()) == 0);
+  opts.resume = saved;
+  tls_channel server{ctx};
+  memory_client client{pki, opts};
+  pump(client, server, plain);
+  REQUIRE(server.established());
+  CHECK(client.resumed());
+  CHECK(SSL_CTX_sess_number(ctx->native()) == 0);
+  SSL_SESSION_free(saved);
+}
+
+TEST_CASE_METHOD(tls_fixture,
+                 "a TLS 1.2 client without tickets resumes by session id "
+                 "from a bounded cache") {
+  auto ctx = load_server(pki);
+  CHECK(SSL_CTX_sess_get_cache_size(ctx->native()) == tls_session_cache_size);
+  client_options opts{"", "", {}, TLS1_2_VERSION};
+  opts.no_ticket = true;
+  auto* saved = finished_session(ctx, pki, opts, plain);
+  REQUIRE(saved != nullptr);
+  CHECK(SSL_SESSION_has_ticket(saved) == 0);
+  CHECK(SSL_CTX_sess_number(ctx->native()) == 1);
+  opts.resume = saved;
+  tls_channel server{ctx};
+  memory_client client{pki, opts};
+  pump(client, server, plain);
+  REQUIRE(server.established());
+  CHECK(client.resumed());
+  SSL_SESSION_free(saved);
 }
 
 TEST_CASE_METHOD(tls_fixture, "a client limited to TLS 1.1 is refused") {

@@ -81,6 +81,7 @@ std::shared_ptr<const tls_context> tls_context::load(const tls_files& files,
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   // An idle session holds no record buffers (about 34 KB each otherwise).
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_sess_set_cache_size(ctx, tls_session_cache_size);
   if (SSL_CTX_use_certificate_chain_file(ctx, files.cert.c_str()) != 1) {
     error = "tls-cert " + files.cert + ": "
             + openssl_reason("not a PEM certificate chain");

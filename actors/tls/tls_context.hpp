@@ -70,6 +70,13 @@ private:
   std::vector<unsigned char> alpn_wire_;
 };
 
+/// Most sessions a server's context keeps for resumption by session id
+/// (TLS 1.2 clients that take no ticket): OpenSSL's default of 20,480,
+/// each with the client's certificate, could hold tens of megabytes per
+/// server. Clients that take tickets (TLS 1.3, most TLS 1.2 clients)
+/// resume from the ticket and cost the server nothing.
+constexpr long tls_session_cache_size = 1024;
+
 /// How servers and sessions hold a context: shared, never changed.
 using tls_context_ptr = std::shared_ptr<const tls_context>;
 
