@@ -1,7 +1,10 @@
 // TLS sessions end to end: a pss server with tls-cert and tls-key on a
-// loopback port, Python's ssl module as the independent client.
+// loopback port; Python's ssl module, Erlang's ssl application and
+// openssl s_client as the independent clients.
 
 #include <string>
+
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -20,6 +23,9 @@ using namespace pss::test;
 using namespace std::chrono_literals;
 
 namespace {
+
+/// Debian's escript (erlang-base), for Erlang's ssl client.
+constexpr const char* escript = "/usr/bin/escript";
 
 // A TLS client in Python: connects to argv[1] verifying the server
 // against the CA argv[2] (and presenting the certificate argv[3] with key
@@ -101,6 +107,24 @@ TEST_CASE_METHOD(tls_node_fixture,
   REQUIRE(info);
   CHECK(run_client(info->port, pki, type) == "ok TLSv1.3");
   CHECK(poll_until([&] { return status_is(node, info->port, 0); }));
+}
+
+TEST_CASE_METHOD(tls_node_fixture,
+                 "a TLS server echoes Erlang's ssl client in every framing") {
+  REQUIRE(::access(escript, X_OK) == 0);
+  auto type = GENERATE(packet_type::raw, packet_type::u8, packet_type::u16,
+                       packet_type::u32, packet_type::line);
+  CAPTURE(to_string(type));
+  auto info = start_tls_echo(node, server_tls(pki), type);
+  REQUIRE(info);
+  child_process client{escript,
+                       {PSS_ERLANG_TLS_CLIENT, std::to_string(info->port),
+                        pki.ca_cert(), to_string(type)}};
+  std::string line;
+  if (!client.read_line(line, 30s))
+    line = "no output: " + client.stderr_text();
+  CHECK(line == "ok 'tlsv1.3'");
+  CHECK(client.wait_exit(30s) == 0);
 }
 
 TEST_CASE_METHOD(

@@ -13,6 +13,7 @@ packages=(
   libssl-dev          # libssl: TLS sessions; libcrypto: the control handshake
   openssl             # the tests' certificates
   python3             # the tests' independent TLS and socket clients
+  erlang-base erlang-ssl  # Erlang's ssl client, one more independent peer
   nlohmann-json3-dev  # JSON output of pss-repl and pss-bench
   netcat-openbsd      # the README's echo check
   dpkg-dev            # dpkg-shlibdeps: the Debian package's Depends (cpack)
