@@ -1,9 +1,9 @@
 #include "echo_baseline.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
-#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>

@@ -98,7 +98,8 @@ ssize_t read_or_drop(int epfd, int& fd, std::vector<char>& buf,
 double thread_cpu_seconds() {
   timespec ts{};
   ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  return static_cast<double>(ts.tv_sec)
+         + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 double seconds_since(clock::time_point start) {
@@ -268,8 +269,7 @@ struct crr_worker {
     if (s.fd < 0)
       return;
     if (!s.sent) {
-      if ((events & EPOLLERR)
-          || !send_all(s.fd, request)) {
+      if ((events & EPOLLERR) || !send_all(s.fd, request)) {
         finish_slot(index, false);
         open_slot(index);
         return;
@@ -307,8 +307,8 @@ struct crr_worker {
     std::vector<epoll_event> events(1024);
     std::vector<char> buf(64 * 1024);
     while (clock::now() < deadline) {
-      int n = ::epoll_wait(epfd, events.data(),
-                           static_cast<int>(events.size()), 100);
+      int n = ::epoll_wait(epfd, events.data(), static_cast<int>(events.size()),
+                           100);
       for (int i = 0; i < n; ++i)
         on_event(events[i].data.u32, events[i].events, buf);
     }
@@ -325,8 +325,9 @@ struct crr_worker {
 load_result run_crr(const load_config& cfg) {
   auto request = make_request(cfg.header, cfg.size, 0);
   auto start = clock::now();
-  auto deadline = start + std::chrono::duration_cast<clock::duration>(
-                              std::chrono::duration<double>(cfg.seconds));
+  auto deadline = start
+                  + std::chrono::duration_cast<clock::duration>(
+                      std::chrono::duration<double>(cfg.seconds));
   int threads = std::max(1, std::min(cfg.threads, cfg.connections));
   std::vector<std::unique_ptr<crr_worker>> workers;
   for (int t = 0; t < threads; ++t) {
@@ -562,10 +563,12 @@ stall_result run_stall(const stall_config& cfg) {
   bool fast_started = false;
   ask(fast, "SET pss-bench-key 42\n", "OK");
   auto start = clock::now();
-  auto deadline = start + std::chrono::duration_cast<clock::duration>(
-                              std::chrono::duration<double>(cfg.seconds));
-  auto give_up = deadline + std::chrono::duration_cast<clock::duration>(
-                                std::chrono::duration<double>(cfg.grace_seconds));
+  auto deadline = start
+                  + std::chrono::duration_cast<clock::duration>(
+                      std::chrono::duration<double>(cfg.seconds));
+  auto give_up = deadline
+                 + std::chrono::duration_cast<clock::duration>(
+                     std::chrono::duration<double>(cfg.grace_seconds));
   std::vector<epoll_event> events(64);
   std::vector<char> buf(4096);
   for (;;) {
@@ -604,9 +607,9 @@ stall_result run_stall(const stall_config& cfg) {
           continue;
         }
         if (fast_started) {
-          latencies.push_back(std::chrono::duration<double, std::micro>(
-                                  answered - c.sent_at)
-                                  .count());
+          latencies.push_back(
+              std::chrono::duration<double, std::micro>(answered - c.sent_at)
+                  .count());
           ++result.requests;
         }
         fast_started = true;
@@ -618,9 +621,9 @@ stall_result run_stall(const stall_config& cfg) {
   // A cheap request left unanswered counts, with the time it waited.
   if (fast.fd >= 0 && !fast.expect.empty()) {
     ++result.errors;
-    latencies.push_back(std::chrono::duration<double, std::micro>(
-                            clock::now() - fast.sent_at)
-                            .count());
+    latencies.push_back(
+        std::chrono::duration<double, std::micro>(clock::now() - fast.sent_at)
+            .count());
   }
   for (auto& c : conns)
     if (c.fd >= 0)

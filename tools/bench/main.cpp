@@ -190,8 +190,7 @@ uint64_t measure(const server_kind& kind, const options& opts,
   uint64_t errors = 0;
   auto server = start_server(kind, opts, packet);
   if (server->port() == 0) {
-    std::cerr << "pss-bench: the " << kind.name()
-              << " server did not start\n";
+    std::cerr << "pss-bench: the " << kind.name() << " server did not start\n";
     return 1;
   }
   size_t header = packet == "4" ? 4 : 0;
@@ -204,9 +203,8 @@ uint64_t measure(const server_kind& kind, const options& opts,
     auto after = server->resident_bytes();
     errors += idle.errors + warm.errors;
     close_all(idle);
-    out["idle_rss"]
-        = (static_cast<double>(after) - static_cast<double>(before))
-          / opts.idle_sessions;
+    out["idle_rss"] = (static_cast<double>(after) - static_cast<double>(before))
+                      / opts.idle_sessions;
   }
   load_config cfg;
   cfg.port = server->port();
@@ -223,8 +221,8 @@ uint64_t measure(const server_kind& kind, const options& opts,
     return errors;
   cfg.connections = 32;
   cfg.threads = opts.crr_threads;
-  for (auto close : {load_config::close_mode::fin,
-                     load_config::close_mode::reset}) {
+  for (auto close :
+       {load_config::close_mode::fin, load_config::close_mode::reset}) {
     cfg.close = close;
     std::string key
         = close == load_config::close_mode::fin ? "crr32_fin" : "crr32_rst";
@@ -255,14 +253,19 @@ std::vector<figure> make_figures(const options& opts,
   auto add = [&](std::string key, std::string mode, std::string label,
                  std::string unit, std::string target, bool higher,
                  bool ratio = true) {
-    figs.push_back(figure{std::move(key), std::move(mode), std::move(label),
-                          std::move(unit), std::move(target), higher, ratio,
-                          {}, {}});
+    figs.push_back(figure{std::move(key),
+                          std::move(mode),
+                          std::move(label),
+                          std::move(unit),
+                          std::move(target),
+                          higher,
+                          ratio,
+                          {},
+                          {}});
   };
-  add("rr64", "io", "rr, 64 connections, requests/s", "req/s", ">= 0.94",
-      true);
-  add("rr64_cpu", "io", "rr, 64 connections, server CPU per request, us",
-      "us", "(lower)", false);
+  add("rr64", "io", "rr, 64 connections, requests/s", "req/s", ">= 0.94", true);
+  add("rr64_cpu", "io", "rr, 64 connections, server CPU per request, us", "us",
+      "(lower)", false);
   add("crr32_fin", "io", "crr, 32 concurrent, FIN close, connections/s",
       "conn/s", ">= 0.95", true);
   add("crr32_fin_cpu", "io", "crr, FIN close, server CPU per connection, us",
@@ -274,15 +277,15 @@ std::vector<figure> make_figures(const options& opts,
   add("rr1_p50", "io", "rr, 1 connection, p50 latency, us", "us", "<= 1.0",
       false);
   add("idle_rss", "io",
-      "resident memory per idle session, " + idle + " sessions, bytes",
-      "bytes", "<= 2400 B", false, false);
-  add("stream", "io", "stream, 4 connections, 16 KiB messages, MiB/s",
-      "MiB/s", "(none)", true);
+      "resident memory per idle session, " + idle + " sessions, bytes", "bytes",
+      "<= 2400 B", false, false);
+  add("stream", "io", "stream, 4 connections, 16 KiB messages, MiB/s", "MiB/s",
+      "(none)", true);
   for (auto& mode : modes) {
     if (mode == "io")
       continue;
-    add("rr64", mode, "rr, 64 connections, requests/s [" + mode + "]",
-        "req/s", mode == "pool" ? ">= 0.60" : "(none)", true);
+    add("rr64", mode, "rr, 64 connections, requests/s [" + mode + "]", "req/s",
+        mode == "pool" ? ">= 0.60" : "(none)", true);
     add("rr64_cpu", mode,
         "rr, 64 connections, server CPU per request, us [" + mode + "]", "us",
         "(lower)", false);
@@ -306,8 +309,7 @@ json run_stall_mode(const options& opts, const std::string& mode,
                         {"--port", "0", "--runs-on", mode, "--max", "1000"}};
   pin_to(0);
   if (server.port() == 0) {
-    std::cerr << "pss-bench: pss-kv (runs-on " << mode
-              << ") did not start\n";
+    std::cerr << "pss-bench: pss-kv (runs-on " << mode << ") did not start\n";
     ++errors;
     entry["error"] = "did not start";
     return entry;
@@ -541,14 +543,13 @@ int main(int argc, char** argv) {
       }
       results.push_back(entry);
       char line[256];
-      std::snprintf(line, sizeof(line), "%-66s %-6s %12s %12s %8s  %s\n",
-                    fig.label.c_str(), packet.c_str(),
-                    fig.baseline.empty() ? "-" : fmt(base, 1).c_str(),
-                    fig.pss.empty() ? "-" : fmt(pss, 1).c_str(),
-                    !fig.show_ratio || round_ratios.empty()
-                        ? "-"
-                        : fmt(ratio, 2).c_str(),
-                    fig.target.c_str());
+      std::snprintf(
+          line, sizeof(line), "%-66s %-6s %12s %12s %8s  %s\n",
+          fig.label.c_str(), packet.c_str(),
+          fig.baseline.empty() ? "-" : fmt(base, 1).c_str(),
+          fig.pss.empty() ? "-" : fmt(pss, 1).c_str(),
+          !fig.show_ratio || round_ratios.empty() ? "-" : fmt(ratio, 2).c_str(),
+          fig.target.c_str());
       table += line;
     }
   }
@@ -567,8 +568,8 @@ int main(int argc, char** argv) {
     auto entry = run_stall_mode(opts, mode, errors);
     if (entry.contains("p50_us")) {
       char line[256];
-      std::snprintf(line, sizeof(line),
-                    "  %-7s %10s %10s %10s %9s %9s\n", mode.c_str(),
+      std::snprintf(line, sizeof(line), "  %-7s %10s %10s %10s %9s %9s\n",
+                    mode.c_str(),
                     fmt(entry["p50_us"].get<double>() / 1000, 2).c_str(),
                     fmt(entry["p99_us"].get<double>() / 1000, 2).c_str(),
                     fmt(entry["max_us"].get<double>() / 1000, 2).c_str(),
