@@ -2,28 +2,19 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
-#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "server_sockets.hpp"
+
 namespace pss::bench {
 
 namespace {
-
-volatile std::sig_atomic_t stop_requested = 0;
-
-void on_term(int) {
-  stop_requested = 1;
-}
 
 // The whole server: one epoll set, one read buffer, and per descriptor only
 // the output the socket did not take yet (empty, so no heap, almost always:
@@ -47,15 +38,8 @@ struct server {
   void accept_all() {
     // Level-triggered listener: drain the backlog until EAGAIN, so that a
     // burst of connections costs one wake-up.
-    for (;;) {
-      int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK);
-      if (fd < 0) {
-        if (errno == EINTR || errno == ECONNABORTED)
-          continue;
-        return; // EAGAIN, or out of descriptors: wait for the next event
-      }
-      int on = 1;
-      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+    int fd;
+    while ((fd = accept_nodelay(listener)) >= 0) {
       if (static_cast<size_t>(fd) >= pending.size())
         pending.resize(static_cast<size_t>(fd) * 2 + 64);
       epoll_event ev{EPOLLIN, {}};
@@ -151,7 +135,7 @@ namespace {
 // One serving thread: its own epoll set with the shared listener in it.
 void serve(server& srv) {
   std::vector<epoll_event> events(512);
-  while (stop_requested == 0) {
+  while (!stop_requested()) {
     int n = ::epoll_wait(srv.epfd, events.data(),
                          static_cast<int>(events.size()), 200);
     for (int i = 0; i < n; ++i) {
@@ -167,22 +151,11 @@ void serve(server& srv) {
 } // namespace
 
 int run_echo_baseline(uint16_t port, int threads) {
-  std::signal(SIGTERM, on_term);
-  std::signal(SIGINT, on_term);
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  int on = 1;
-  ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
-      || ::listen(listener, 4096) != 0) {
-    std::perror("echo baseline");
+  handle_stop_signals();
+  uint16_t bound = 0;
+  int listener = listen_loopback(port, bound);
+  if (listener < 0)
     return 2;
-  }
-  socklen_t len = sizeof(addr);
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
   // Several threads share the one listener (one accept queue, as pss's
   // one acceptor per server); EPOLLEXCLUSIVE wakes one of them per
   // connection instead of all.
@@ -195,8 +168,7 @@ int run_echo_baseline(uint16_t port, int threads) {
     ev.data.fd = listener;
     ::epoll_ctl(srv.epfd, EPOLL_CTL_ADD, listener, &ev);
   }
-  std::printf("listening %u\n", ntohs(addr.sin_port));
-  std::fflush(stdout);
+  announce_listening(bound);
   std::vector<std::thread> others;
   for (size_t k = 1; k < servers.size(); ++k)
     others.emplace_back([&srv = servers[k]] { serve(srv); });

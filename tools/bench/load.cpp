@@ -3,19 +3,16 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <ctime>
 #include <memory>
 #include <string>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "load_helpers.hpp"
 #include "stats.hpp"
 
 namespace pss::bench {
@@ -23,59 +20,6 @@ namespace pss::bench {
 namespace {
 
 using clock = std::chrono::steady_clock;
-
-// A request: the length header (if any) and a payload whose bytes depend on
-// the connection, so that an echo sent to the wrong peer is caught.
-std::string make_request(size_t header, size_t size, int conn) {
-  std::string msg;
-  for (size_t i = header; i > 0; --i)
-    msg += static_cast<char>((size >> (8 * (i - 1))) & 0xFF);
-  for (size_t i = 0; i < size; ++i)
-    msg += static_cast<char>((i * 31 + static_cast<size_t>(conn) * 7) & 0xFF);
-  return msg;
-}
-
-int connect_nonblocking(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  if (fd < 0)
-    return -1;
-  int on = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
-      && errno != EINPROGRESS) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// Closes with a reset: the client side then leaves no TIME_WAIT behind,
-// which would exhaust local ports at thousands of connections a second.
-void close_abortive(int fd) {
-  linger lin{1, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
-  ::close(fd);
-}
-
-// Sends all of `msg` on a non-blocking socket; small messages go at once,
-// larger ones spin on EAGAIN (the echo drains them).
-bool send_all(int fd, const std::string& msg) {
-  size_t done = 0;
-  while (done < msg.size()) {
-    auto n = ::send(fd, msg.data() + done, msg.size() - done, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR)
-        continue;
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
 
 // Reads what `fd` has into `buf`. Returns the byte count, 0 when nothing
 // is there yet, or -1 after dropping a connection that closed or failed
@@ -92,18 +36,6 @@ ssize_t read_or_drop(int epfd, int& fd, std::vector<char>& buf,
   ::close(fd);
   fd = -1;
   return -1;
-}
-
-// CPU time of the calling thread, user and system, seconds.
-double thread_cpu_seconds() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec)
-         + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-double seconds_since(clock::time_point start) {
-  return std::chrono::duration<double>(clock::now() - start).count();
 }
 
 struct rr_conn {
@@ -219,21 +151,9 @@ struct crr_worker {
       ++result.errors;
       return;
     }
-    if (cfg.close == load_config::close_mode::fin) {
-      int on = 1;
-      ::setsockopt(s.fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof(on));
-      sockaddr_in src{};
-      src.sin_family = AF_INET;
-      src.sin_addr.s_addr = htonl(0x7F000002u + next_source);
-      next_source = (next_source + 1) % 253;
-      ::bind(s.fd, reinterpret_cast<sockaddr*>(&src), sizeof(src));
-    }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(cfg.port);
-    if (::connect(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
-        && errno != EINPROGRESS) {
+    if (cfg.close == load_config::close_mode::fin)
+      bind_rotating_source(s.fd, next_source);
+    if (!start_connect(s.fd, cfg.port)) {
       ::close(s.fd);
       s.fd = -1;
       ++result.errors;
