@@ -5,68 +5,23 @@
 #include <memory>
 #include <sstream>
 
-#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
+#include "bench_options.hpp"
+#include "comparison.hpp"
+#include "cores.hpp"
 #include "echo_baseline.hpp"
 #include "load.hpp"
 #include "server_process.hpp"
-#include "stats.hpp"
+#include "tls_baseline.hpp"
+#include "tls_figures.hpp"
 
 using namespace pss::bench;
-using json = nlohmann::ordered_json;
 
 namespace {
-
-std::string self_path() {
-  char path[4096];
-  auto n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
-  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "pss-bench";
-}
-
-/// The program `name` next to this pss-bench when there is one (an
-/// installed bench runs the installed pss-node), else `built`: the path in
-/// the build tree this bench was compiled in.
-std::string program_path(const std::string& name, const char* built) {
-  auto self = self_path();
-  auto slash = self.rfind('/');
-  if (slash != std::string::npos) {
-    auto sibling = self.substr(0, slash + 1) + name;
-    if (::access(sibling.c_str(), X_OK) == 0)
-      return sibling;
-  }
-  return built;
-}
-
-struct options {
-  std::string preset = "short";
-  int rounds = 3;
-  double seconds = 1.0;
-  int idle_sessions = 2000;
-  std::string packet = "0";
-  bool json_output = false;
-  std::string json_file;
-  std::string sweep;
-  std::string pss_node = program_path("pss-node", PSS_NODE_BINARY);
-  std::string pss_kv = program_path("pss-kv", PSS_KV_BINARY);
-  std::string modes = "io,pool,thread";
-  std::string stall_modes = "io,pool,thread";
-  double stall_seconds = 3.0;
-  int crr_threads = 1;
-  /// pss-node's `--io-threads` (1: every session on the control endpoint's
-  /// I/O thread, as in every earlier run; 0: not passed, for pss-node
-  /// builds before the option).
-  int io_threads = 1;
-  int serve_baseline = -1;
-  /// Threads of the epoll baseline (issue 14 compares N = 2 against a
-  /// baseline of two threads as well).
-  int baseline_threads = 1;
-  bool no_pin = false;
-};
 
 /// A server under test: the baseline, or pss-node's echo with its sessions
 /// running on `mode` (io, pool or thread).
@@ -78,23 +33,6 @@ struct server_kind {
   }
 };
 
-/// What one measurement of one server gave: value by metric key.
-using sample = std::map<std::string, double>;
-
-/// One figure of the comparison: a metric of pss (sessions on `mode`)
-/// against the same metric of the baseline, every round.
-struct figure {
-  std::string key;  // metric key (same for both servers)
-  std::string mode; // pss's sessions: io, pool, thread
-  std::string label;
-  std::string unit;
-  std::string target;
-  bool higher_is_better = true;
-  bool show_ratio = true;
-  std::vector<double> baseline;
-  std::vector<double> pss;
-};
-
 // Both servers and the load run on this machine; 10,000 sessions need more
 // descriptors than the usual soft limit on either side.
 void raise_fd_limit() {
@@ -103,28 +41,6 @@ void raise_fd_limit() {
     lim.rlim_cur = lim.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &lim);
   }
-}
-
-// With two or more cores, the load runs on core 0 and each server, every
-// thread of it, on core 1: both servers get exactly one core, and neither
-// fights the load generator for its core depending on where the scheduler
-// happened to put it (the largest source of noise between rounds here).
-bool pin_cores = false;
-
-// Core -1: every core.
-void pin_to(int core) {
-  if (!pin_cores)
-    return;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (core < 0) {
-    auto cores = ::sysconf(_SC_NPROCESSORS_ONLN);
-    for (long i = 0; i < cores && i < CPU_SETSIZE; ++i)
-      CPU_SET(static_cast<int>(i), &set);
-  } else {
-    CPU_SET(core, &set);
-  }
-  ::sched_setaffinity(0, sizeof(set), &set);
 }
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -152,34 +68,17 @@ std::unique_ptr<server_process> start_server(const server_kind& kind,
     std::vector<std::string> args{"--control", "off", "--server", spec};
     if (opts.io_threads > 0)
       args.push_back("--io-threads=" + std::to_string(opts.io_threads));
-    result = std::make_unique<server_process>(opts.pss_node, std::move(args));
+    result = std::make_unique<server_process>(opts.pss_node, std::move(args),
+                                              opts.server_stderr);
   } else {
     result = std::make_unique<server_process>(
         self_path(),
         std::vector<std::string>{"--serve-baseline", "0", "--baseline-threads",
-                                 std::to_string(opts.baseline_threads)});
+                                 std::to_string(opts.baseline_threads)},
+        opts.server_stderr);
   }
   pin_to(0);
   return result;
-}
-
-std::string fmt(double x, int precision = 0) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(precision);
-  out << x;
-  return out.str();
-}
-
-// Server CPU time around one load, microseconds per unit of `count`.
-template <class F>
-load_result with_server_cpu(const server_process& server, double& cpu_us,
-                            F&& load) {
-  auto before = server.cpu_seconds();
-  load_result res = load();
-  auto used = server.cpu_seconds() - before;
-  cpu_us = res.count > 0 ? used * 1e6 / static_cast<double>(res.count) : 0;
-  return res;
 }
 
 // Runs the figures of `kind` against a fresh server of that kind: every
@@ -230,9 +129,7 @@ uint64_t measure(const server_kind& kind, const options& opts,
     out[key] = crr.rate;
     out[key + "_cpu"] = cpu;
     // How busy each side was: a client near 100% bounds the rate.
-    out[key + "_client_busy"] = crr.client_cpu_s / crr.elapsed_s;
-    out[key + "_server_busy"]
-        = cpu * 1e-6 * static_cast<double>(crr.count) / crr.elapsed_s;
+    record_busy(out, key, crr, cpu);
     errors += crr.errors;
   }
   cfg.connections = 1;
@@ -261,6 +158,7 @@ std::vector<figure> make_figures(const options& opts,
                           higher,
                           ratio,
                           {},
+                          {},
                           {}});
   };
   add("rr64", "io", "rr, 64 connections, requests/s", "req/s", ">= 0.94", true);
@@ -268,10 +166,12 @@ std::vector<figure> make_figures(const options& opts,
       "(lower)", false);
   add("crr32_fin", "io", "crr, 32 concurrent, FIN close, connections/s",
       "conn/s", ">= 0.95", true);
+  figs.back().busy_note = "crr, FIN close";
   add("crr32_fin_cpu", "io", "crr, FIN close, server CPU per connection, us",
       "us", "<= 1.3", false);
   add("crr32_rst", "io", "crr, 32 concurrent, RST close, connections/s",
       "conn/s", "(none)", true);
+  figs.back().busy_note = "crr, RST close";
   add("crr32_rst_cpu", "io", "crr, RST close, server CPU per connection, us",
       "us", "<= 1.3", false);
   add("rr1_p50", "io", "rr, 1 connection, p50 latency, us", "us", "<= 1.0",
@@ -363,13 +263,81 @@ json run_sweep(const options& opts) {
   return points;
 }
 
+// The plain figures: the baseline and pss in every mode of `modes`, in
+// rounds, for each framing of `packets`. Returns the errors seen.
+uint64_t run_plain_comparison(const options& opts,
+                              const std::vector<std::string>& modes,
+                              const std::vector<std::string>& packets,
+                              report& out) {
+  // The baseline and every pss mode, in a rotating order (see below).
+  std::vector<server_kind> kinds{server_kind{false, "io"}};
+  for (auto& mode : modes)
+    kinds.push_back(server_kind{true, mode});
+  uint64_t errors = 0;
+  for (auto& packet : packets) {
+    auto figs = make_figures(opts, modes);
+    std::map<std::string, std::vector<sample>> samples;
+    for (int round = 0; round < opts.rounds; ++round) {
+      // Rotate who goes first, so that none always meets a warmer or
+      // busier machine.
+      for (size_t i = 0; i < kinds.size(); ++i) {
+        auto& kind = kinds[(i + static_cast<size_t>(round)) % kinds.size()];
+        sample got;
+        errors += measure(kind, opts, packet, got);
+        samples[kind.name()].push_back(std::move(got));
+      }
+      std::cerr << "round " << round + 1 << "/" << opts.rounds << " (packet "
+                << packet << ") done\n";
+    }
+    for (auto& fig : figs)
+      add_figure(fig, samples["baseline"],
+                 samples[server_kind{true, fig.mode}.name()], packet, out);
+  }
+  return errors;
+}
+
+// The stall figure for every mode of --stall-modes: its JSON entries, and
+// the lines of its table in `table`.
+json run_stall_figures(const options& opts, std::string& table,
+                       uint64_t& errors) {
+  json stall = json::array();
+  auto stall_modes = split_list(opts.stall_modes);
+  // A build without pss-kv (the example not built) skips the figure; a
+  // pss-kv that is there but does not start counts as an error.
+  if (!stall_modes.empty() && ::access(opts.pss_kv.c_str(), X_OK) != 0) {
+    std::cerr << "pss-bench: no pss-kv at " << opts.pss_kv
+              << ": the stall figure is skipped\n";
+    table = "  skipped: no pss-kv at " + opts.pss_kv + "\n";
+    stall_modes.clear();
+  }
+  for (auto& mode : stall_modes) {
+    auto entry = run_stall_mode(opts, mode, errors);
+    if (entry.contains("p50_us")) {
+      char line[256];
+      std::snprintf(line, sizeof(line), "  %-7s %10s %10s %10s %9s %9s\n",
+                    mode.c_str(),
+                    fmt(entry["p50_us"].get<double>() / 1000, 2).c_str(),
+                    fmt(entry["p99_us"].get<double>() / 1000, 2).c_str(),
+                    fmt(entry["max_us"].get<double>() / 1000, 2).c_str(),
+                    std::to_string(entry["requests"].get<uint64_t>()).c_str(),
+                    std::to_string(entry["slow_done"].get<uint64_t>()).c_str());
+      table += line;
+    } else {
+      table += "  " + mode + ": did not start\n";
+    }
+    stall.push_back(std::move(entry));
+  }
+  return stall;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   options opts;
   CLI::App app{"pss-bench: pss's echo server against a bare epoll echo "
-               "server, side by side, loopback only, and pss-kv's stall "
-               "figure. Every load is bounded in time and stops by itself."};
+               "server, side by side, plain and TLS, loopback only, and "
+               "pss-kv's stall figure. Every load is bounded in time and "
+               "stops by itself."};
   app.name("pss-bench");
   app.add_option("--preset", opts.preset,
                  "smoke (seconds, for tests), short (about a minute), full")
@@ -416,8 +384,23 @@ int main(int argc, char** argv) {
                  "threads of the epoll baseline, sharing its listener")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  app.add_option("--tls", opts.tls,
+                 "the TLS figures (pss with tls-cert/tls-key against an epoll "
+                 "+ OpenSSL echo): on, off, or only (no plain figures, no "
+                 "stall figure)")
+      ->check(CLI::IsMember({"on", "off", "only"}))
+      ->capture_default_str();
+  app.add_option("--server-stderr", opts.server_stderr,
+                 "append the servers' stderr to FILE (default: discarded)");
   app.add_option("--serve-baseline", opts.serve_baseline,
                  "internal: run the epoll baseline server on PORT");
+  app.add_option("--serve-tls-baseline", opts.serve_tls_baseline,
+                 "internal: run the epoll + OpenSSL baseline server on PORT "
+                 "(with --tls-cert and --tls-key)");
+  app.add_option("--tls-cert", opts.tls_cert,
+                 "internal: the TLS baseline's certificate (PEM)");
+  app.add_option("--tls-key", opts.tls_key,
+                 "internal: the TLS baseline's key (PEM)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -426,6 +409,9 @@ int main(int argc, char** argv) {
   if (opts.serve_baseline >= 0)
     return run_echo_baseline(static_cast<uint16_t>(opts.serve_baseline),
                              opts.baseline_threads);
+  if (opts.serve_tls_baseline >= 0)
+    return run_tls_baseline(static_cast<uint16_t>(opts.serve_tls_baseline),
+                            opts.tls_cert, opts.tls_key);
   if (opts.preset == "smoke") {
     opts.rounds = 1;
     opts.seconds = 0.3;
@@ -444,7 +430,7 @@ int main(int argc, char** argv) {
   (void)idle;
   (void)stall_seconds;
   raise_fd_limit();
-  pin_cores = !opts.no_pin && ::sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+  set_pinning(!opts.no_pin && ::sysconf(_SC_NPROCESSORS_ONLN) >= 2);
   pin_to(0);
   std::vector<std::string> packets;
   if (opts.packet == "both")
@@ -457,138 +443,25 @@ int main(int argc, char** argv) {
       std::cerr << "pss-bench: --modes: unknown mode '" << mode << "'\n";
       return 2;
     }
-  // The baseline and every pss mode, in a rotating order (see below).
-  std::vector<server_kind> kinds{server_kind{false, "io"}};
-  for (auto& mode : modes)
-    kinds.push_back(server_kind{true, mode});
   uint64_t errors = 0;
-  json results = json::array();
-  std::string table;
-  std::string notes;
-  for (auto& packet : packets) {
-    auto figs = make_figures(opts, modes);
-    std::map<std::string, std::vector<sample>> samples;
-    for (int round = 0; round < opts.rounds; ++round) {
-      // Rotate who goes first, so that none always meets a warmer or
-      // busier machine.
-      for (size_t i = 0; i < kinds.size(); ++i) {
-        auto& kind = kinds[(i + static_cast<size_t>(round)) % kinds.size()];
-        sample got;
-        errors += measure(kind, opts, packet, got);
-        samples[kind.name()].push_back(std::move(got));
-      }
-      std::cerr << "round " << round + 1 << "/" << opts.rounds << " (packet "
-                << packet << ") done\n";
-    }
-    // A figure's rounds: the rounds where both sides measured it (a server
-    // that did not start has no values, and its error is counted).
-    auto& base_samples = samples["baseline"];
-    for (auto& fig : figs) {
-      auto& mine = samples[server_kind{true, fig.mode}.name()];
-      std::vector<double> round_ratios;
-      for (size_t r = 0; r < base_samples.size() && r < mine.size(); ++r) {
-        auto b = base_samples[r].find(fig.key);
-        auto p = mine[r].find(fig.key);
-        if (b != base_samples[r].end())
-          fig.baseline.push_back(b->second);
-        if (p != mine[r].end())
-          fig.pss.push_back(p->second);
-        // The ratio is the median of each round's ratio: the servers of a
-        // round ran seconds apart, so a noisy neighbour that slows one
-        // round slows both of its figures, not one side of the comparison.
-        if (b != base_samples[r].end() && p != mine[r].end() && b->second != 0)
-          round_ratios.push_back(p->second / b->second);
-      }
-      auto base = median(fig.baseline);
-      auto pss = median(fig.pss);
-      auto ratio = median(round_ratios);
-      json entry;
-      entry["figure"] = fig.key;
-      entry["mode"] = fig.mode;
-      entry["packet"] = packet;
-      entry["label"] = fig.label;
-      entry["unit"] = fig.unit;
-      entry["baseline"] = base;
-      entry["pss"] = pss;
-      entry["ratio"] = ratio;
-      entry["round_ratios"] = round_ratios;
-      entry["target"] = fig.target;
-      entry["baseline_rounds"] = fig.baseline;
-      entry["pss_rounds"] = fig.pss;
-      // crr: how busy the client and the server were (CPU time over wall
-      // time, medians): a side near 1.0 bounded that server's rate.
-      if (fig.key == "crr32_fin" || fig.key == "crr32_rst") {
-        auto busy = [&](std::vector<sample>& from, const std::string& key) {
-          std::vector<double> values;
-          for (auto& smp : from)
-            if (smp.count(key))
-              values.push_back(smp[key]);
-          return median(values);
-        };
-        for (auto side : {"client", "server"}) {
-          auto key = fig.key + "_" + side + "_busy";
-          entry[std::string{"baseline_"} + side + "_busy"]
-              = busy(base_samples, key);
-          entry[std::string{"pss_"} + side + "_busy"] = busy(mine, key);
-        }
-        notes += std::string{"  crr, "}
-                 + (fig.key == "crr32_fin" ? "FIN" : "RST") + " close, packet "
-                 + packet + ": client busy "
-                 + fmt(100 * entry["baseline_client_busy"].get<double>())
-                 + "% / " + fmt(100 * entry["pss_client_busy"].get<double>())
-                 + "%, server busy "
-                 + fmt(100 * entry["baseline_server_busy"].get<double>())
-                 + "% / " + fmt(100 * entry["pss_server_busy"].get<double>())
-                 + "% (baseline / pss)\n";
-      }
-      results.push_back(entry);
-      char line[256];
-      std::snprintf(
-          line, sizeof(line), "%-66s %-6s %12s %12s %8s  %s\n",
-          fig.label.c_str(), packet.c_str(),
-          fig.baseline.empty() ? "-" : fmt(base, 1).c_str(),
-          fig.pss.empty() ? "-" : fmt(pss, 1).c_str(),
-          !fig.show_ratio || round_ratios.empty() ? "-" : fmt(ratio, 2).c_str(),
-          fig.target.c_str());
-      table += line;
-    }
-  }
-  json stall = json::array();
+  report figures;
+  if (opts.tls != "only")
+    errors += run_plain_comparison(opts, modes, packets, figures);
+  if (opts.tls != "off")
+    errors += run_tls_comparison(opts, figures);
   std::string stall_table;
-  auto stall_modes = split_list(opts.stall_modes);
-  // A build without pss-kv (the example not built) skips the figure; a
-  // pss-kv that is there but does not start counts as an error.
-  if (!stall_modes.empty() && ::access(opts.pss_kv.c_str(), X_OK) != 0) {
-    std::cerr << "pss-bench: no pss-kv at " << opts.pss_kv
-              << ": the stall figure is skipped\n";
-    stall_table = "  skipped: no pss-kv at " + opts.pss_kv + "\n";
-    stall_modes.clear();
-  }
-  for (auto& mode : stall_modes) {
-    auto entry = run_stall_mode(opts, mode, errors);
-    if (entry.contains("p50_us")) {
-      char line[256];
-      std::snprintf(line, sizeof(line), "  %-7s %10s %10s %10s %9s %9s\n",
-                    mode.c_str(),
-                    fmt(entry["p50_us"].get<double>() / 1000, 2).c_str(),
-                    fmt(entry["p99_us"].get<double>() / 1000, 2).c_str(),
-                    fmt(entry["max_us"].get<double>() / 1000, 2).c_str(),
-                    std::to_string(entry["requests"].get<uint64_t>()).c_str(),
-                    std::to_string(entry["slow_done"].get<uint64_t>()).c_str());
-      stall_table += line;
-    } else {
-      stall_table += "  " + mode + ": did not start\n";
-    }
-    stall.push_back(std::move(entry));
-  }
+  json stall = json::array();
+  if (opts.tls != "only")
+    stall = run_stall_figures(opts, stall_table, errors);
   json out;
   out["preset"] = opts.preset;
   out["rounds"] = opts.rounds;
   out["seconds_per_run"] = opts.seconds;
   out["cores"] = ::sysconf(_SC_NPROCESSORS_ONLN);
-  out["pinned"] = pin_cores;
+  out["pinned"] = pinning();
   out["crr_threads"] = opts.crr_threads;
-  out["results"] = results;
+  out["tls"] = opts.tls;
+  out["results"] = figures.results;
   out["stall"] = stall;
   if (!opts.sweep.empty())
     out["sweep"] = run_sweep(opts);
@@ -598,15 +471,12 @@ int main(int argc, char** argv) {
   if (opts.json_output) {
     std::cout << out.dump() << '\n';
   } else {
-    char header[256];
-    std::snprintf(header, sizeof(header), "%-66s %-6s %12s %12s %8s  %s\n",
-                  "figure (medians of rounds; ratio = pss / baseline)",
-                  "packet", "baseline", "pss", "ratio", "target");
-    std::cout << header << table;
-    if (!notes.empty())
-      std::cout << "crr load, CPU time over wall time (near 100%: that side "
-                   "bounded the rate; the CPU rows compare the servers):\n"
-                << notes;
+    std::cout << table_header() << figures.table;
+    if (!figures.notes.empty())
+      std::cout << "connection loads, CPU time over wall time (near 100%: "
+                   "that side bounded the rate; the CPU rows compare the "
+                   "servers):\n"
+                << figures.notes;
     if (!stall_table.empty())
       std::cout << "stall: pss-kv, 4 connections each asking SLOW 200 "
                    "(200 ms of CPU) in a loop, one asking GET:\n"

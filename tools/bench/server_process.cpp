@@ -31,16 +31,39 @@ uint16_t port_in(const std::string& line) {
 
 } // namespace
 
+std::string self_path() {
+  char path[4096];
+  auto n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "pss-bench";
+}
+
+std::string program_path(const std::string& name, const char* built) {
+  auto self = self_path();
+  auto slash = self.rfind('/');
+  if (slash != std::string::npos) {
+    auto sibling = self.substr(0, slash + 1) + name;
+    if (::access(sibling.c_str(), X_OK) == 0)
+      return sibling;
+  }
+  return built;
+}
+
 server_process::server_process(const std::string& program,
-                               std::vector<std::string> args) {
+                               std::vector<std::string> args,
+                               const std::string& stderr_path) {
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0)
     return;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null",
-                                   O_WRONLY, 0);
+  if (stderr_path.empty())
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null",
+                                     O_WRONLY, 0);
+  else
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO,
+                                     stderr_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
   std::vector<char*> argv{const_cast<char*>(program.c_str())};
   for (auto& arg : args)
     argv.push_back(const_cast<char*>(arg.c_str()));

@@ -14,8 +14,10 @@ namespace pss::bench {
 class server_process {
 public:
   /// Starts `program` with `args` and reads its port from the first stdout
-  /// line that has one (`started NAME port=P ...` or `listening P`).
-  server_process(const std::string& program, std::vector<std::string> args);
+  /// line that has one (`started NAME port=P ...` or `listening P`). Its
+  /// stderr is appended to `stderr_path`, or discarded when that is empty.
+  server_process(const std::string& program, std::vector<std::string> args,
+                 const std::string& stderr_path = {});
   server_process(const server_process&) = delete;
   server_process& operator=(const server_process&) = delete;
 
@@ -39,5 +41,14 @@ private:
   int out_ = -1;
   uint16_t port_ = 0;
 };
+
+/// This program's path: the baselines are pss-bench itself, run with
+/// `--serve-baseline` or `--serve-tls-baseline`.
+std::string self_path();
+
+/// The program `name` next to this pss-bench when there is one (an
+/// installed bench runs the installed pss-node), else `built`: the path in
+/// the build tree this bench was compiled in.
+std::string program_path(const std::string& name, const char* built);
 
 } // namespace pss::bench
