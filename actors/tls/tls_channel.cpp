@@ -108,16 +108,23 @@ bool tls_channel::drive(std::vector<char>& plain) {
 
 bool tls_channel::read_records(std::vector<char>& plain) {
   // OpenSSL drains the view record by record; everything it held back (a
-  // record's first part) stays in its own buffer for the next feed.
+  // record's first part) stays in its own buffer for the next feed. A
+  // record is decrypted into `record` and only what it held is appended:
+  // growing `plain` by a whole record per call would zero 16 KiB each time
+  // for replies of a few bytes.
+  char record[record_plaintext];
   while (!peer_finished_) {
-    auto old_size = plain.size();
-    plain.resize(old_size + record_plaintext);
     size_t got = 0;
-    auto rc
-        = SSL_read_ex(ssl_, plain.data() + old_size, record_plaintext, &got);
-    plain.resize(old_size + got);
-    if (rc == 1)
+    auto rc = SSL_read_ex(ssl_, record, sizeof(record), &got);
+    if (rc == 1) {
+      plain.insert(plain.end(), record, record + got);
+      // Nothing decrypted left and no input: one more call would only say
+      // "want read" (and, with released buffers, allocate a record buffer
+      // for nothing).
+      if (SSL_pending(ssl_) == 0 && BIO_ctrl_pending(SSL_get_rbio(ssl_)) == 0)
+        return true;
       continue;
+    }
     switch (SSL_get_error(ssl_, 0)) {
       case SSL_ERROR_WANT_READ:
         return true;
