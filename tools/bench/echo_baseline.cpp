@@ -134,18 +134,7 @@ namespace {
 
 // One serving thread: its own epoll set with the shared listener in it.
 void serve(server& srv) {
-  std::vector<epoll_event> events(512);
-  while (!stop_requested()) {
-    int n = ::epoll_wait(srv.epfd, events.data(),
-                         static_cast<int>(events.size()), 200);
-    for (int i = 0; i < n; ++i) {
-      int fd = events[i].data.fd;
-      if (fd == srv.listener)
-        srv.accept_all();
-      else
-        srv.on_event(fd, events[i].events);
-    }
-  }
+  serve_until_stopped(srv);
 }
 
 } // namespace

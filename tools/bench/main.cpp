@@ -16,6 +16,7 @@
 #include "echo_baseline.hpp"
 #include "load.hpp"
 #include "server_process.hpp"
+#include "servers_under_test.hpp"
 #include "tls_baseline.hpp"
 #include "tls_figures.hpp"
 
@@ -56,29 +57,17 @@ std::vector<std::string> split_list(const std::string& text) {
 std::unique_ptr<server_process> start_server(const server_kind& kind,
                                              const options& opts,
                                              const std::string& packet) {
-  // A spawned process inherits the affinity of the thread that spawns it.
-  pin_to(1);
-  std::unique_ptr<server_process> result;
   if (kind.pss) {
     auto spec = "echo,port=0,max=20000,packet=" + packet;
     // io is the default: left out, so that older pss-node builds (before
     // runs-on) can still be compared with --pss-node.
     if (kind.mode != "io")
       spec += ",runs-on=" + kind.mode;
-    std::vector<std::string> args{"--control", "off", "--server", spec};
-    if (opts.io_threads > 0)
-      args.push_back("--io-threads=" + std::to_string(opts.io_threads));
-    result = std::make_unique<server_process>(opts.pss_node, std::move(args),
-                                              opts.server_stderr);
-  } else {
-    result = std::make_unique<server_process>(
-        self_path(),
-        std::vector<std::string>{"--serve-baseline", "0", "--baseline-threads",
-                                 std::to_string(opts.baseline_threads)},
-        opts.server_stderr);
+    return start_pss_node(spec, opts);
   }
-  pin_to(0);
-  return result;
+  return start_baseline({"--serve-baseline", "0", "--baseline-threads",
+                         std::to_string(opts.baseline_threads)},
+                        opts);
 }
 
 // Runs the figures of `kind` against a fresh server of that kind: every

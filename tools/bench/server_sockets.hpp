@@ -1,6 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
+
+#include <sys/epoll.h>
 
 namespace pss::bench {
 
@@ -23,5 +26,24 @@ int accept_nodelay(int listener);
 /// ignored (OpenSSL's socket BIO writes without MSG_NOSIGNAL).
 void handle_stop_signals();
 bool stop_requested();
+
+/// Serves `srv` until `stop_requested`: its listener's events go to
+/// `srv.accept_all()`, every other descriptor's to `srv.on_event(fd,
+/// events)` (`srv.epfd` holds them all).
+template <class Server>
+void serve_until_stopped(Server& srv) {
+  std::vector<epoll_event> events(512);
+  while (!stop_requested()) {
+    int n = ::epoll_wait(srv.epfd, events.data(),
+                         static_cast<int>(events.size()), 200);
+    for (int i = 0; i < n; ++i) {
+      int fd = events[i].data.fd;
+      if (fd == srv.listener)
+        srv.accept_all();
+      else
+        srv.on_event(fd, events[i].events);
+    }
+  }
+}
 
 } // namespace pss::bench

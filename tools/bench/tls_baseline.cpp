@@ -221,18 +221,7 @@ int run_tls_baseline(uint16_t port, const std::string& cert,
   ev.data.fd = srv.listener;
   ::epoll_ctl(srv.epfd, EPOLL_CTL_ADD, srv.listener, &ev);
   announce_listening(bound);
-  std::vector<epoll_event> events(512);
-  while (!stop_requested()) {
-    int n = ::epoll_wait(srv.epfd, events.data(),
-                         static_cast<int>(events.size()), 200);
-    for (int i = 0; i < n; ++i) {
-      int fd = events[i].data.fd;
-      if (fd == srv.listener)
-        srv.accept_all();
-      else
-        srv.on_event(fd, events[i].events);
-    }
-  }
+  serve_until_stopped(srv);
   return 0;
 }
 

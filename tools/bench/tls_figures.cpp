@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "cores.hpp"
 #include "server_process.hpp"
+#include "servers_under_test.hpp"
 #include "tls_files.hpp"
 #include "tls_load.hpp"
 
@@ -22,27 +22,13 @@ constexpr int max_idle_tls_sessions = 2000;
 
 std::unique_ptr<server_process> start_tls_server(bool pss, const options& opts,
                                                  const tls_files& files) {
-  // A spawned process inherits the affinity of the thread that spawns it.
-  pin_to(1);
-  std::unique_ptr<server_process> result;
-  if (pss) {
-    std::vector<std::string> args{"--control", "off", "--server",
-                                  "echo,port=0,max=20000,packet=0,tls-cert="
-                                      + files.cert()
-                                      + ",tls-key=" + files.key()};
-    if (opts.io_threads > 0)
-      args.push_back("--io-threads=" + std::to_string(opts.io_threads));
-    result = std::make_unique<server_process>(opts.pss_node, std::move(args),
-                                              opts.server_stderr);
-  } else {
-    result = std::make_unique<server_process>(
-        self_path(),
-        std::vector<std::string>{"--serve-tls-baseline", "0", "--tls-cert",
-                                 files.cert(), "--tls-key", files.key()},
-        opts.server_stderr);
-  }
-  pin_to(0);
-  return result;
+  if (pss)
+    return start_pss_node("echo,port=0,max=20000,packet=0,tls-cert="
+                              + files.cert() + ",tls-key=" + files.key(),
+                          opts);
+  return start_baseline({"--serve-tls-baseline", "0", "--tls-cert",
+                         files.cert(), "--tls-key", files.key()},
+                        opts);
 }
 
 // Measures every TLS figure of one server, a fresh process of its own.
