@@ -2,6 +2,7 @@
 // client over memory talks to a tls_channel, with certificates the openssl
 // program makes for each test.
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -393,21 +394,40 @@ TEST_CASE_METHOD(tls_fixture,
 
 namespace {
 
+struct free_session {
+  void operator()(SSL_SESSION* s) const {
+    SSL_SESSION_free(s);
+  }
+};
+using session_ptr = std::unique_ptr<SSL_SESSION, free_session>;
+
 // Connects a client, ends its session cleanly (a session that ends
 // without close_notify cannot be resumed) and returns it for resuming.
-SSL_SESSION* finished_session(const std::shared_ptr<const tls_context>& ctx,
-                              const test_pki& pki, const client_options& opts,
-                              std::vector<char>& plain) {
+session_ptr finished_session(const std::shared_ptr<const tls_context>& ctx,
+                             const test_pki& pki, const client_options& opts,
+                             std::vector<char>& plain) {
   tls_channel server{ctx};
   memory_client client{pki, opts};
   pump(client, server, plain);
   REQUIRE(server.established());
   CHECK_FALSE(client.resumed());
-  auto* saved = client.session();
+  session_ptr saved{client.session()};
   client.shutdown();
   server.close();
   pump(client, server, plain);
   return saved;
+}
+
+// Connects a client offering `saved`; whether the server resumed it.
+bool resumes(const std::shared_ptr<const tls_context>& ctx, const test_pki& pki,
+             client_options opts, SSL_SESSION* saved,
+             std::vector<char>& plain) {
+  opts.resume = saved;
+  tls_channel server{ctx};
+  memory_client client{pki, opts};
+  pump(client, server, plain);
+  REQUIRE(server.established());
+  return client.resumed();
 }
 
 } // namespace
@@ -419,18 +439,12 @@ TEST_CASE_METHOD(tls_fixture,
   CAPTURE(version);
   auto ctx = load_server(pki);
   client_options opts{"", "", {}, version};
-  auto* saved = finished_session(ctx, pki, opts, plain);
+  auto saved = finished_session(ctx, pki, opts, plain);
   REQUIRE(saved != nullptr);
-  CHECK(SSL_SESSION_has_ticket(saved) == 1);
+  CHECK(SSL_SESSION_has_ticket(saved.get()) == 1);
   CHECK(SSL_CTX_sess_number(ctx->native()) == 0);
-  opts.resume = saved;
-  tls_channel server{ctx};
-  memory_client client{pki, opts};
-  pump(client, server, plain);
-  REQUIRE(server.established());
-  CHECK(client.resumed());
+  CHECK(resumes(ctx, pki, opts, saved.get(), plain));
   CHECK(SSL_CTX_sess_number(ctx->native()) == 0);
-  SSL_SESSION_free(saved);
 }
 
 TEST_CASE_METHOD(tls_fixture,
@@ -440,17 +454,11 @@ TEST_CASE_METHOD(tls_fixture,
   CHECK(SSL_CTX_sess_get_cache_size(ctx->native()) == tls_session_cache_size);
   client_options opts{"", "", {}, TLS1_2_VERSION};
   opts.no_ticket = true;
-  auto* saved = finished_session(ctx, pki, opts, plain);
+  auto saved = finished_session(ctx, pki, opts, plain);
   REQUIRE(saved != nullptr);
-  CHECK(SSL_SESSION_has_ticket(saved) == 0);
+  CHECK(SSL_SESSION_has_ticket(saved.get()) == 0);
   CHECK(SSL_CTX_sess_number(ctx->native()) == 1);
-  opts.resume = saved;
-  tls_channel server{ctx};
-  memory_client client{pki, opts};
-  pump(client, server, plain);
-  REQUIRE(server.established());
-  CHECK(client.resumed());
-  SSL_SESSION_free(saved);
+  CHECK(resumes(ctx, pki, opts, saved.get(), plain));
 }
 
 TEST_CASE_METHOD(tls_fixture, "a client limited to TLS 1.1 is refused") {
