@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <malloc.h>
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -262,6 +264,96 @@ TEST_CASE_METHOD(
   REQUIRE(client.write("hello, one byte at a time"));
   pump(client, server, plain, 1);
   CHECK(text(plain) == "hello, one byte at a time");
+}
+
+namespace {
+
+// One request from the client and its echo from the server: a read and a
+// write of the server's channel.
+void exchange(memory_client& client, tls_channel& server,
+              std::vector<char>& plain, int i) {
+  auto request = "request " + std::to_string(i);
+  plain.clear();
+  REQUIRE(client.write(request));
+  pump(client, server, plain);
+  REQUIRE(text(plain) == request);
+  client.received().clear();
+  REQUIRE(server.write(plain.data(), plain.size()));
+  pump(client, server, plain);
+  REQUIRE(client.received() == request);
+}
+
+// Bytes the process's allocator has handed out (every arena; this test
+// program runs one thread).
+size_t allocated_bytes() {
+  return mallinfo2().uordblks;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(tls_fixture,
+                 "a busy TLS channel keeps its record buffers and gives them "
+                 "back once quiet") {
+  tls_channel server{load_server(pki)};
+  memory_client client{pki};
+  pump(client, server, plain);
+  REQUIRE(server.established());
+  // A few requests: the buffers go back after every record.
+  for (int i = 0; i < 3; ++i)
+    exchange(client, server, plain, i);
+  CHECK_FALSE(server.holding_buffers());
+  CHECK_FALSE(server.take_quiet_check_request());
+  CHECK_FALSE(server.check_quiet());
+  // The fourth read and write make eight: busy.
+  exchange(client, server, plain, 3);
+  CHECK(server.holding_buffers());
+  CHECK(server.take_quiet_check_request());
+  CHECK_FALSE(server.take_quiet_check_request());
+  // Traffic since the channel began holding them: kept.
+  exchange(client, server, plain, 4);
+  CHECK(server.check_quiet());
+  // None since the last check: given back, both of them (a read and a write
+  // buffer of a 16 KiB record each, and their overhead).
+  auto before = allocated_bytes();
+  CHECK_FALSE(server.check_quiet());
+  auto after = allocated_bytes();
+  CHECK_FALSE(server.holding_buffers());
+  CHECK(before >= after + 2 * 16384);
+  // The channel goes on, and counts again from nothing.
+  for (int i = 5; i < 8; ++i)
+    exchange(client, server, plain, i);
+  CHECK_FALSE(server.holding_buffers());
+  exchange(client, server, plain, 8);
+  CHECK(server.holding_buffers());
+  CHECK(server.take_quiet_check_request());
+  CHECK_FALSE(server.failed());
+}
+
+TEST_CASE_METHOD(tls_fixture,
+                 "a quiet TLS channel keeps its buffers while a record is "
+                 "half-read") {
+  tls_channel server{load_server(pki)};
+  memory_client client{pki};
+  pump(client, server, plain);
+  for (int i = 0; i < 4; ++i)
+    exchange(client, server, plain, i);
+  REQUIRE(server.holding_buffers());
+  plain.clear();
+  REQUIRE(client.write("one record in two reads"));
+  client.progress();
+  auto wire = client.output();
+  REQUIRE(wire.size() > 10);
+  auto half = wire.size() / 2;
+  REQUIRE(server.feed(wire.data(), half, plain));
+  CHECK(plain.empty());
+  CHECK(server.check_quiet()); // the read above
+  CHECK(server.check_quiet()); // quiet, but the record is half-read
+  CHECK(server.holding_buffers());
+  REQUIRE(server.feed(wire.data() + half, wire.size() - half, plain));
+  CHECK(text(plain) == "one record in two reads");
+  CHECK(server.check_quiet()); // the second read
+  CHECK_FALSE(server.check_quiet());
+  CHECK_FALSE(server.holding_buffers());
 }
 
 TEST_CASE_METHOD(tls_fixture,

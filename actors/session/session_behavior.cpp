@@ -14,7 +14,6 @@ namespace pss {
 
 namespace {
 
-
 class session_behavior final : public caf::detail::behavior_impl {
 public:
   using behavior_impl::invoke;
@@ -47,7 +46,7 @@ private:
     if (xs.match_elements<new_data_msg>()) {
       st_.on_data(xs.get_as<new_data_msg>(0));
     } else if (xs.match_elements<caf::atom_value, std::string, uint32_t,
-                                  uint32_t, uint32_t>()
+                                 uint32_t, uint32_t>()
                && xs.get_as<caf::atom_value>(0) == output_atom::value) {
       st_.on_worker_output(xs.get_as<std::string>(1), xs.get_as<uint32_t>(2),
                            xs.get_as<uint32_t>(3), xs.get_as<uint32_t>(4));
@@ -72,6 +71,8 @@ private:
       st_.on_idle_check();
     } else if (is_atom(xs, tls_deadline_atom::value)) {
       st_.on_tls_deadline();
+    } else if (is_atom(xs, tls_quiet_atom::value)) {
+      st_.on_tls_quiet_check();
     } else {
       return false;
     }

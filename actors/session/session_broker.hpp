@@ -67,6 +67,10 @@ public:
   /// Handles the TLS handshake's deadline.
   void on_tls_deadline();
 
+  /// Handles the check of a busy TLS session for quiet: an idle one gives
+  /// its record buffers back (tls_channel::check_quiet).
+  void on_tls_quiet_check();
+
   /// Handles an exit message (the server stopping).
   void on_exit_request(caf::error reason);
 
@@ -122,6 +126,15 @@ private:
   static void release_pending_output();
   void count_output(size_t bytes, uint32_t packets);
   void schedule_idle_check(clock::duration after);
+
+  /// A busy TLS session's check for quiet, after `tls_quiet_interval`.
+  void schedule_tls_quiet_check();
+
+  /// How long a TLS session that kept its record buffers must see no
+  /// traffic before it gives them back: a busy session checks once per
+  /// interval (one timer message), an idle one holds no buffers after at
+  /// most two.
+  static constexpr auto tls_quiet_interval = std::chrono::seconds(1);
   size_t write_limit() const;
   static uint32_t now_ms();
   void end(caf::error reason);

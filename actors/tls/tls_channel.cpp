@@ -30,17 +30,20 @@ bio_st* new_output() {
 tls_channel::tls_channel(std::shared_ptr<const tls_context> ctx)
     : ctx_(std::move(ctx)) {
   ssl_ = SSL_new(ctx_->native());
+  in_ = new_input_bio(&view_);
   out_ = new_output();
-  if (ssl_ == nullptr || out_ == nullptr) {
+  if (ssl_ == nullptr || in_ == nullptr || out_ == nullptr) {
+    BIO_free(in_);
     BIO_free(out_);
+    in_ = nullptr;
     out_ = nullptr;
     fail("cannot create a TLS connection");
     return;
   }
   SSL_set_accept_state(ssl_);
-  // The input BIO is set per feed (a read-only view of the bytes read: no
-  // copy, and no buffer kept between reads). OpenSSL takes the output BIO.
-  SSL_set0_wbio(ssl_, out_);
+  // OpenSSL takes both BIOs. The input shows each read's bytes for the
+  // length of `feed` only (no copy, no buffer kept between reads).
+  SSL_set_bio(ssl_, in_, out_);
 }
 
 tls_channel::~tls_channel() {
@@ -63,23 +66,50 @@ bool tls_channel::feed(const char* data, size_t size,
     return false;
   if (size == 0)
     return true;
-  // A view of the caller's bytes; at its end it asks for more (-1, retry)
-  // instead of reporting the end of the stream.
-  auto* in = BIO_new_mem_buf(data, static_cast<int>(size));
-  if (in == nullptr)
-    return fail("out of memory");
-  BIO_set_mem_eof_return(in, -1);
-  SSL_set0_rbio(ssl_, in);
+  view_ = input_view{data, size};
   // The view must not outlive this call: the caller's buffer goes away.
   // OpenSSL has copied what it did not use yet (a record's first part).
   struct drop_view {
-    ssl_st* ssl;
+    input_view& view;
     ~drop_view() {
-      SSL_set0_rbio(ssl, nullptr);
+      view = input_view{};
     }
-  } guard{ssl_};
+  } guard{view_};
   ERR_clear_error();
-  return drive(plain);
+  if (!drive(plain))
+    return false;
+  if (established_)
+    note_activity();
+  return true;
+}
+
+void tls_channel::note_activity() {
+  ++activity_;
+  if (holding_ || activity_ < busy_activity)
+    return;
+  SSL_clear_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
+  holding_ = true;
+  quiet_check_wanted_ = true;
+  activity_at_check_ = activity_;
+}
+
+bool tls_channel::check_quiet() {
+  if (!holding_)
+    return false;
+  if (activity_ != activity_at_check_) {
+    activity_at_check_ = activity_;
+    return true;
+  }
+  // Decrypted bytes not yet taken, or a record half-read: its buffer is
+  // in use (OpenSSL refuses then; before 3.0.14 it freed the buffer under
+  // an unread record, CVE-2024-4741). Try again at the next check.
+  if (SSL_pending(ssl_) != 0 || SSL_free_buffers(ssl_) != 1)
+    return true;
+  SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
+  holding_ = false;
+  activity_ = 0;
+  activity_at_check_ = 0;
+  return false;
 }
 
 bool tls_channel::drive(std::vector<char>& plain) {
@@ -121,7 +151,7 @@ bool tls_channel::read_records(std::vector<char>& plain) {
       // Nothing decrypted left and no input: one more call would only say
       // "want read" (and, with released buffers, allocate a record buffer
       // for nothing).
-      if (SSL_pending(ssl_) == 0 && BIO_ctrl_pending(SSL_get_rbio(ssl_)) == 0)
+      if (SSL_pending(ssl_) == 0 && view_.size == 0)
         return true;
       continue;
     }
@@ -156,6 +186,7 @@ bool tls_channel::encrypt(const char* data, size_t size) {
   // A memory BIO takes everything: one call writes all (no partial writes).
   if (SSL_write_ex(ssl_, data, size, &written) != 1 || written != size)
     return fail("cannot encrypt");
+  note_activity();
   return true;
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "tls/input_view.hpp"
 #include "tls/tls_context.hpp"
 
 // OpenSSL's types stay out of every header but this folder's.
@@ -87,6 +89,34 @@ public:
   /// The application protocol agreed by ALPN, empty if none.
   std::string alpn() const;
 
+  /// OpenSSL's record buffers (about 34 KB) are released after every
+  /// record, so that an idle session holds none, until the channel has
+  /// seen `busy_activity` reads and writes since it last released them;
+  /// then it keeps them, because setting up a 17 KB buffer per record is a
+  /// large allocation per request (and a slow one in a heap left
+  /// fragmented by thousands of ended sessions). Returns true once after
+  /// the channel began keeping them, false otherwise: the session then
+  /// calls `check_quiet` after a while, and again as long as that returns
+  /// true.
+  bool take_quiet_check_request() {
+    bool wanted = quiet_check_wanted_;
+    quiet_check_wanted_ = false;
+    return wanted;
+  }
+
+  /// Releases the record buffers if there was no read or write since the
+  /// last check (or since the channel began keeping them) and nothing is
+  /// half-read; returns whether the channel still holds them.
+  bool check_quiet();
+
+  /// Whether the channel keeps its record buffers between records.
+  bool holding_buffers() const {
+    return holding_;
+  }
+
+  /// Reads and writes after which a channel keeps its record buffers.
+  static constexpr uint32_t busy_activity = 8;
+
   /// The protocol version in use, e.g. `TLSv1.3` (empty before the
   /// handshake ends).
   std::string version() const;
@@ -101,17 +131,31 @@ private:
   // Reads every plaintext record the input holds.
   bool read_records(std::vector<char>& plain);
 
+  // Counts a read or write of an established channel and keeps the record
+  // buffers once it is busy.
+  void note_activity();
+
   // Encrypts `size` bytes now (the handshake has ended).
   bool encrypt(const char* data, size_t size);
 
   std::shared_ptr<const tls_context> ctx_;
   ssl_st* ssl_ = nullptr;
+  /// The input: a BIO over `view_`, the bytes of the current `feed`
+  /// (input_view.hpp).
+  bio_st* in_ = nullptr;
+  input_view view_;
   /// The output: a growing memory buffer, replaced when a burst left it
   /// large, so that an idle session keeps no burst's memory.
   bio_st* out_ = nullptr;
   /// What the session wrote during the handshake.
   std::vector<char> held_;
   std::string failure_;
+  /// Reads and writes since the buffers were last released (wraps).
+  uint32_t activity_ = 0;
+  /// `activity_` at the last quiet check.
+  uint32_t activity_at_check_ = 0;
+  bool holding_ = false;
+  bool quiet_check_wanted_ = false;
   bool established_ = false;
   bool peer_finished_ = false;
   bool closing_ = false;
