@@ -15,15 +15,11 @@ namespace pss {
 namespace {
 
 // An output buffer that grew beyond this during a burst is replaced once
-// drained (a memory BIO keeps its largest size otherwise).
+// drained (a vector keeps its largest size otherwise).
 constexpr size_t keep_output_capacity = 4096;
 
 // The largest plaintext of one TLS record.
 constexpr size_t record_plaintext = 16384;
-
-bio_st* new_output() {
-  return BIO_new(BIO_s_mem());
-}
 
 } // namespace
 
@@ -31,7 +27,7 @@ tls_channel::tls_channel(std::shared_ptr<const tls_context> ctx)
     : ctx_(std::move(ctx)) {
   ssl_ = SSL_new(ctx_->native());
   in_ = new_input_bio(&view_);
-  out_ = new_output();
+  out_ = new_output_bio(&output_);
   if (ssl_ == nullptr || in_ == nullptr || out_ == nullptr) {
     BIO_free(in_);
     BIO_free(out_);
@@ -54,7 +50,7 @@ bool tls_channel::fail(const std::string& fallback) {
   if (failure_.empty())
     failure_ = openssl_reason(fallback);
   else
-    ERR_clear_error();
+    clear_openssl_errors();
   held_.clear();
   held_.shrink_to_fit();
   return false;
@@ -75,7 +71,7 @@ bool tls_channel::feed(const char* data, size_t size,
       view = input_view{};
     }
   } guard{view_};
-  ERR_clear_error();
+  clear_openssl_errors();
   if (!drive(plain))
     return false;
   if (established_)
@@ -181,7 +177,7 @@ bool tls_channel::write(const char* data, size_t size) {
 }
 
 bool tls_channel::encrypt(const char* data, size_t size) {
-  ERR_clear_error();
+  clear_openssl_errors();
   size_t written = 0;
   // A memory BIO takes everything: one call writes all (no partial writes).
   if (SSL_write_ex(ssl_, data, size, &written) != 1 || written != size)
@@ -197,34 +193,23 @@ void tls_channel::close() {
   // Before the handshake ends, close_notify waits for it (after the held
   // writes). OpenSSL queues it in the output; no answer is awaited.
   if (established_) {
-    ERR_clear_error();
+    clear_openssl_errors();
     SSL_shutdown(ssl_);
-    ERR_clear_error();
+    clear_openssl_errors();
   }
 }
 
 void tls_channel::take_output(std::vector<char>& out) {
-  if (out_ == nullptr)
+  if (output_.empty())
     return;
-  BUF_MEM* mem = nullptr;
-  BIO_get_mem_ptr(out_, &mem);
-  if (mem == nullptr || mem->length == 0)
-    return;
-  out.insert(out.end(), mem->data, mem->data + mem->length);
-  auto capacity = mem->max;
-  if (capacity > keep_output_capacity) {
-    auto* fresh = new_output();
-    if (fresh != nullptr) {
-      SSL_set0_wbio(ssl_, fresh); // frees the old one
-      out_ = fresh;
-      return;
-    }
-  }
-  (void)BIO_reset(out_);
+  out.insert(out.end(), output_.begin(), output_.end());
+  output_.clear();
+  if (output_.capacity() > keep_output_capacity)
+    std::vector<char>{}.swap(output_);
 }
 
 size_t tls_channel::pending_output() const {
-  return out_ == nullptr ? 0 : BIO_ctrl_pending(out_);
+  return output_.size();
 }
 
 std::string tls_channel::peer_subject() const {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "tls/input_view.hpp"
+#include "tls/channel_bios.hpp"
 #include "tls/tls_context.hpp"
 
 // OpenSSL's types stay out of every header but this folder's.
@@ -141,12 +141,14 @@ private:
   std::shared_ptr<const tls_context> ctx_;
   ssl_st* ssl_ = nullptr;
   /// The input: a BIO over `view_`, the bytes of the current `feed`
-  /// (input_view.hpp).
+  /// (channel_bios.hpp).
   bio_st* in_ = nullptr;
   input_view view_;
-  /// The output: a growing memory buffer, replaced when a burst left it
-  /// large, so that an idle session keeps no burst's memory.
+  /// The output: a BIO that appends to `output_`, which `take_output`
+  /// empties, and replaces when a burst left it large, so that an idle
+  /// session keeps no burst's memory.
   bio_st* out_ = nullptr;
+  std::vector<char> output_;
   /// What the session wrote during the handshake.
   std::vector<char> held_;
   std::string failure_;

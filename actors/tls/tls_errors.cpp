@@ -21,4 +21,9 @@ std::string openssl_reason(const std::string& fallback) {
   return result.empty() ? fallback : result;
 }
 
+void clear_openssl_errors() {
+  if (ERR_peek_error() != 0)
+    ERR_clear_error();
+}
+
 } // namespace pss

@@ -9,4 +9,9 @@ namespace pss {
 /// `fallback` when the queue holds none.
 std::string openssl_reason(const std::string& fallback);
 
+/// Empties this thread's OpenSSL error queue, as OpenSSL asks before each
+/// TLS operation whose result `SSL_get_error` explains. Costs a look at the
+/// queue when it is empty (`ERR_clear_error` resets all of its slots).
+void clear_openssl_errors();
+
 } // namespace pss
