@@ -293,49 +293,53 @@ size_t allocated_bytes() {
 
 TEST_CASE_METHOD(tls_fixture,
                  "a busy TLS channel keeps its record buffers and gives them "
-                 "back once quiet") {
+                 "back once it slows down") {
   tls_channel server{load_server(pki)};
   memory_client client{pki};
   pump(client, server, plain);
   REQUIRE(server.established());
-  // A few requests: the buffers go back after every record.
-  for (int i = 0; i < 3; ++i)
-    exchange(client, server, plain, i);
+  // Each exchange is a read and a write; busy means 16 of them. Below
+  // that, the buffers go back after every record.
+  int next = 0;
+  auto exchanges = [&](int count) {
+    for (int i = 0; i < count; ++i)
+      exchange(client, server, plain, next++);
+  };
+  exchanges(7);
   CHECK_FALSE(server.holding_buffers());
-  CHECK_FALSE(server.take_quiet_check_request());
-  CHECK_FALSE(server.check_quiet());
-  // The fourth read and write make eight: busy.
-  exchange(client, server, plain, 3);
+  CHECK_FALSE(server.take_busy_check_request());
+  CHECK_FALSE(server.check_busy());
+  exchanges(1);
   CHECK(server.holding_buffers());
-  CHECK(server.take_quiet_check_request());
-  CHECK_FALSE(server.take_quiet_check_request());
-  // Traffic since the channel began holding them: kept.
-  exchange(client, server, plain, 4);
-  CHECK(server.check_quiet());
-  // None since the last check: given back, both of them (a read and a write
-  // buffer of a 16 KiB record each, and their overhead).
+  CHECK(server.take_busy_check_request());
+  CHECK_FALSE(server.take_busy_check_request());
+  // As busy again by the first check: kept.
+  exchanges(8);
+  CHECK(server.check_busy());
+  // Slower by the next (one exchange): given back, both of them (a read
+  // and a write buffer of a 16 KiB record each, and their overhead).
+  exchanges(1);
   auto before = allocated_bytes();
-  CHECK_FALSE(server.check_quiet());
+  CHECK_FALSE(server.check_busy());
   auto after = allocated_bytes();
   CHECK_FALSE(server.holding_buffers());
   CHECK(before >= after + 2 * 16384);
   // The channel goes on, and counts again from nothing.
-  for (int i = 5; i < 8; ++i)
-    exchange(client, server, plain, i);
+  exchanges(7);
   CHECK_FALSE(server.holding_buffers());
-  exchange(client, server, plain, 8);
+  exchanges(1);
   CHECK(server.holding_buffers());
-  CHECK(server.take_quiet_check_request());
+  CHECK(server.take_busy_check_request());
   CHECK_FALSE(server.failed());
 }
 
 TEST_CASE_METHOD(tls_fixture,
-                 "a quiet TLS channel keeps its buffers while a record is "
+                 "a TLS channel keeps its buffers while a record is "
                  "half-read") {
   tls_channel server{load_server(pki)};
   memory_client client{pki};
   pump(client, server, plain);
-  for (int i = 0; i < 4; ++i)
+  for (int i = 0; i < 8; ++i)
     exchange(client, server, plain, i);
   REQUIRE(server.holding_buffers());
   plain.clear();
@@ -346,13 +350,13 @@ TEST_CASE_METHOD(tls_fixture,
   auto half = wire.size() / 2;
   REQUIRE(server.feed(wire.data(), half, plain));
   CHECK(plain.empty());
-  CHECK(server.check_quiet()); // the read above
-  CHECK(server.check_quiet()); // quiet, but the record is half-read
+  // Not busy, but the record is half-read: kept, at every check.
+  CHECK(server.check_busy());
+  CHECK(server.check_busy());
   CHECK(server.holding_buffers());
   REQUIRE(server.feed(wire.data() + half, wire.size() - half, plain));
   CHECK(text(plain) == "one record in two reads");
-  CHECK(server.check_quiet()); // the second read
-  CHECK_FALSE(server.check_quiet());
+  CHECK_FALSE(server.check_busy());
   CHECK_FALSE(server.holding_buffers());
 }
 

@@ -71,8 +71,8 @@ private:
       st_.on_idle_check();
     } else if (is_atom(xs, tls_deadline_atom::value)) {
       st_.on_tls_deadline();
-    } else if (is_atom(xs, tls_quiet_atom::value)) {
-      st_.on_tls_quiet_check();
+    } else if (is_atom(xs, tls_busy_check_atom::value)) {
+      st_.on_tls_busy_check();
     } else {
       return false;
     }

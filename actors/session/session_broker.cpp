@@ -170,13 +170,14 @@ void session_state::on_tls_deadline() {
                            + " ms"));
 }
 
-void session_state::schedule_tls_quiet_check() {
-  broker()->delayed_send(broker(), tls_quiet_interval, tls_quiet_atom::value);
+void session_state::schedule_tls_busy_check() {
+  broker()->delayed_send(broker(), tls_busy_check_interval,
+                         tls_busy_check_atom::value);
 }
 
-void session_state::on_tls_quiet_check() {
-  if (!ending() && tls_ && tls_->check_quiet())
-    schedule_tls_quiet_check();
+void session_state::on_tls_busy_check() {
+  if (!ending() && tls_ && tls_->check_busy())
+    schedule_tls_busy_check();
 }
 
 void session_state::on_bytes(const char* data, size_t size) {
@@ -339,8 +340,8 @@ void session_state::write_out() {
       out.clear();
     }
     tls_->take_output(out);
-    if (tls_->take_quiet_check_request())
-      schedule_tls_quiet_check();
+    if (tls_->take_busy_check_request())
+      schedule_tls_busy_check();
   }
   if (out.empty())
     return;

@@ -67,9 +67,9 @@ public:
   /// Handles the TLS handshake's deadline.
   void on_tls_deadline();
 
-  /// Handles the check of a busy TLS session for quiet: an idle one gives
-  /// its record buffers back (tls_channel::check_quiet).
-  void on_tls_quiet_check();
+  /// Handles the check of a busy TLS session: one that is no longer busy
+  /// gives its record buffers back (tls_channel::check_busy).
+  void on_tls_busy_check();
 
   /// Handles an exit message (the server stopping).
   void on_exit_request(caf::error reason);
@@ -127,14 +127,14 @@ private:
   void count_output(size_t bytes, uint32_t packets);
   void schedule_idle_check(clock::duration after);
 
-  /// A busy TLS session's check for quiet, after `tls_quiet_interval`.
-  void schedule_tls_quiet_check();
+  /// A busy TLS session's next check, after `tls_busy_check_interval`.
+  void schedule_tls_busy_check();
 
-  /// How long a TLS session that kept its record buffers must see no
-  /// traffic before it gives them back: a busy session checks once per
-  /// interval (one timer message), an idle one holds no buffers after at
-  /// most two.
-  static constexpr auto tls_quiet_interval = std::chrono::seconds(1);
+  /// How often a TLS session that keeps its record buffers checks that
+  /// it is still busy (tls_channel::busy_activity reads and writes per
+  /// interval): one timer message per interval; a session that went quiet
+  /// holds no buffers after at most two.
+  static constexpr auto tls_busy_check_interval = std::chrono::seconds(1);
   size_t write_limit() const;
   static uint32_t now_ms();
   void end(caf::error reason);

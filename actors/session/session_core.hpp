@@ -68,8 +68,7 @@ protected:
   virtual caf::error write_frame(caf::string_view payload) = 0;
 
   /// Queues already framed output (`packets` packets) for the peer, now.
-  virtual void write_framed(const std::vector<char>& bytes,
-                            uint32_t packets)
+  virtual void write_framed(const std::vector<char>& bytes, uint32_t packets)
       = 0;
 
   /// Ends the session normally, after its output.

@@ -85,17 +85,17 @@ void tls_channel::note_activity() {
     return;
   SSL_clear_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
   holding_ = true;
-  quiet_check_wanted_ = true;
+  busy_check_wanted_ = true;
   activity_at_check_ = activity_;
 }
 
-bool tls_channel::check_quiet() {
+bool tls_channel::check_busy() {
   if (!holding_)
     return false;
-  if (activity_ != activity_at_check_) {
-    activity_at_check_ = activity_;
+  auto since = activity_ - activity_at_check_;
+  activity_at_check_ = activity_;
+  if (since >= busy_activity)
     return true;
-  }
   // Decrypted bytes not yet taken, or a record half-read: its buffer is
   // in use (OpenSSL refuses then; before 3.0.14 it freed the buffer under
   // an unread record, CVE-2024-4741). Try again at the next check.

@@ -96,26 +96,30 @@ public:
   /// large allocation per request (and a slow one in a heap left
   /// fragmented by thousands of ended sessions). Returns true once after
   /// the channel began keeping them, false otherwise: the session then
-  /// calls `check_quiet` after a while, and again as long as that returns
+  /// calls `check_busy` once per interval for as long as that returns
   /// true.
-  bool take_quiet_check_request() {
-    bool wanted = quiet_check_wanted_;
-    quiet_check_wanted_ = false;
+  bool take_busy_check_request() {
+    bool wanted = busy_check_wanted_;
+    busy_check_wanted_ = false;
     return wanted;
   }
 
-  /// Releases the record buffers if there was no read or write since the
-  /// last check (or since the channel began keeping them) and nothing is
-  /// half-read; returns whether the channel still holds them.
-  bool check_quiet();
+  /// Keeps the record buffers if the channel saw `busy_activity` reads and
+  /// writes since the last check (since it began keeping them, at the
+  /// first), and gives them back otherwise, unless a record is half-read;
+  /// returns whether the channel still holds them. So a session keeps them
+  /// while it keeps up that rate per interval, and one that slows down
+  /// pays for them only while it is busy again.
+  bool check_busy();
 
   /// Whether the channel keeps its record buffers between records.
   bool holding_buffers() const {
     return holding_;
   }
 
-  /// Reads and writes after which a channel keeps its record buffers.
-  static constexpr uint32_t busy_activity = 8;
+  /// Reads and writes (a request and its reply are two) that make a
+  /// channel busy: since it last released its buffers, and per check.
+  static constexpr uint32_t busy_activity = 16;
 
   /// The protocol version in use, e.g. `TLSv1.3` (empty before the
   /// handshake ends).
@@ -154,10 +158,10 @@ private:
   std::string failure_;
   /// Reads and writes since the buffers were last released (wraps).
   uint32_t activity_ = 0;
-  /// `activity_` at the last quiet check.
+  /// `activity_` at the last check, or when the channel began holding.
   uint32_t activity_at_check_ = 0;
   bool holding_ = false;
-  bool quiet_check_wanted_ = false;
+  bool busy_check_wanted_ = false;
   bool established_ = false;
   bool peer_finished_ = false;
   bool closing_ = false;

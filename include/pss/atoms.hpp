@@ -41,8 +41,8 @@ using drain_timeout_atom = caf::atom_constant<caf::atom("pss_drainT")>;
 using idle_atom = caf::atom_constant<caf::atom("pss_idle")>;
 /// A session's TLS handshake deadline (internal).
 using tls_deadline_atom = caf::atom_constant<caf::atom("pss_tlsdl")>;
-/// A busy TLS session's check for quiet (internal).
-using tls_quiet_atom = caf::atom_constant<caf::atom("pss_tlsq")>;
+/// A busy TLS session's check whether it still is (internal).
+using tls_busy_check_atom = caf::atom_constant<caf::atom("pss_tlsbsy")>;
 /// A server's periodic accept check (internal).
 using watch_atom = caf::atom_constant<caf::atom("pss_watch")>;
 /// A lingering connection's check (internal).
