@@ -1,9 +1,12 @@
 #include "tls/channel_bios.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <mutex>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 
 namespace pss {
 
@@ -53,7 +56,8 @@ int write_ex(BIO* bio, const char* data, size_t length, size_t* written) {
     sink->insert(sink->end(), data, data + length);
   } catch (...) {
     // Out of memory: nothing may cross OpenSSL's C frames; the write
-    // fails, and with it the channel.
+    // fails, and with it the channel, for this reason.
+    ERR_raise(ERR_LIB_BIO, ERR_R_MALLOC_FAILURE);
     *written = 0;
     return 0;
   }
@@ -73,12 +77,16 @@ long output_ctrl(BIO* bio, int command, long, void*) {
   }
 }
 
-// A BIO method, made once and kept for the life of the process (OpenSSL
-// keeps a pointer to it in every BIO made from it). Without create and
-// destroy functions: the BIO owns nothing, its bytes belong to the channel.
+// A BIO method, kept for the life of the process once made (OpenSSL keeps
+// a pointer to it in every BIO made from it), or null if OpenSSL could not
+// make it (then the next channel tries again). Without create and destroy
+// functions: the BIO owns nothing, its bytes belong to the channel.
 template <class Setup>
 BIO_METHOD* make_method(const char* name, Setup setup) {
-  auto* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, name);
+  auto index = BIO_get_new_index();
+  if (index == -1)
+    return nullptr;
+  auto* m = BIO_meth_new(index | BIO_TYPE_SOURCE_SINK, name);
   if (m != nullptr && !setup(m)) {
     BIO_meth_free(m);
     m = nullptr;
@@ -86,20 +94,39 @@ BIO_METHOD* make_method(const char* name, Setup setup) {
   return m;
 }
 
+// `method` made by `make` once it succeeded, under `guard` (channels start
+// on every I/O thread).
+template <class Make>
+BIO_METHOD* made_once(std::atomic<BIO_METHOD*>& method, std::mutex& guard,
+                      Make make) {
+  if (auto* m = method.load(std::memory_order_acquire))
+    return m;
+  std::lock_guard<std::mutex> lock{guard};
+  if (method.load(std::memory_order_relaxed) == nullptr)
+    method.store(make(), std::memory_order_release);
+  return method.load(std::memory_order_relaxed);
+}
+
+std::mutex methods_guard;
+std::atomic<BIO_METHOD*> input_method_ptr{nullptr};
+std::atomic<BIO_METHOD*> output_method_ptr{nullptr};
+
 BIO_METHOD* input_method() {
-  static BIO_METHOD* method = make_method("pss input view", [](BIO_METHOD* m) {
-    return BIO_meth_set_read_ex(m, read_ex) == 1
-           && BIO_meth_set_ctrl(m, input_ctrl) == 1;
+  return made_once(input_method_ptr, methods_guard, [] {
+    return make_method("pss input view", [](BIO_METHOD* m) {
+      return BIO_meth_set_read_ex(m, read_ex) == 1
+             && BIO_meth_set_ctrl(m, input_ctrl) == 1;
+    });
   });
-  return method;
 }
 
 BIO_METHOD* output_method() {
-  static BIO_METHOD* method = make_method("pss output", [](BIO_METHOD* m) {
-    return BIO_meth_set_write_ex(m, write_ex) == 1
-           && BIO_meth_set_ctrl(m, output_ctrl) == 1;
+  return made_once(output_method_ptr, methods_guard, [] {
+    return make_method("pss output", [](BIO_METHOD* m) {
+      return BIO_meth_set_write_ex(m, write_ex) == 1
+             && BIO_meth_set_ctrl(m, output_ctrl) == 1;
+    });
   });
-  return method;
 }
 
 // A BIO of `method` over `data`, ready for use.

@@ -1,5 +1,6 @@
 #include "tls/tls_channel.hpp"
 
+#include <atomic>
 #include <utility>
 
 #include <openssl/bio.h>
@@ -18,6 +19,9 @@ namespace {
 // drained (a vector keeps its largest size otherwise).
 constexpr size_t keep_output_capacity = 4096;
 
+// Channels of this process that keep their record buffers.
+std::atomic<size_t> holding_count{0};
+
 // The largest plaintext of one TLS record.
 constexpr size_t record_plaintext = 16384;
 
@@ -26,24 +30,28 @@ constexpr size_t record_plaintext = 16384;
 tls_channel::tls_channel(std::shared_ptr<const tls_context> ctx)
     : ctx_(std::move(ctx)) {
   ssl_ = SSL_new(ctx_->native());
-  in_ = new_input_bio(&view_);
-  out_ = new_output_bio(&output_);
-  if (ssl_ == nullptr || in_ == nullptr || out_ == nullptr) {
-    BIO_free(in_);
-    BIO_free(out_);
-    in_ = nullptr;
-    out_ = nullptr;
+  auto* in = new_input_bio(&view_);
+  auto* out = new_output_bio(&output_);
+  if (ssl_ == nullptr || in == nullptr || out == nullptr) {
+    BIO_free(in);
+    BIO_free(out);
     fail("cannot create a TLS connection");
     return;
   }
   SSL_set_accept_state(ssl_);
   // OpenSSL takes both BIOs. The input shows each read's bytes for the
   // length of `feed` only (no copy, no buffer kept between reads).
-  SSL_set_bio(ssl_, in_, out_);
+  SSL_set_bio(ssl_, in, out);
 }
 
 tls_channel::~tls_channel() {
+  if (holding_)
+    holding_count.fetch_sub(1, std::memory_order_relaxed);
   SSL_free(ssl_); // frees both BIOs
+}
+
+size_t tls_channel::channels_holding_buffers() {
+  return holding_count.load(std::memory_order_relaxed);
 }
 
 bool tls_channel::fail(const std::string& fallback) {
@@ -85,6 +93,7 @@ void tls_channel::note_activity() {
     return;
   SSL_clear_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
   holding_ = true;
+  holding_count.fetch_add(1, std::memory_order_relaxed);
   busy_check_wanted_ = true;
   activity_at_check_ = activity_;
 }
@@ -103,6 +112,7 @@ bool tls_channel::check_busy() {
     return true;
   SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
   holding_ = false;
+  holding_count.fetch_sub(1, std::memory_order_relaxed);
   activity_ = 0;
   activity_at_check_ = 0;
   return false;
@@ -179,7 +189,8 @@ bool tls_channel::write(const char* data, size_t size) {
 bool tls_channel::encrypt(const char* data, size_t size) {
   clear_openssl_errors();
   size_t written = 0;
-  // A memory BIO takes everything: one call writes all (no partial writes).
+  // The output BIO takes everything: one call writes all (no partial
+  // writes).
   if (SSL_write_ex(ssl_, data, size, &written) != 1 || written != size)
     return fail("cannot encrypt");
   note_activity();

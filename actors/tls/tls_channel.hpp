@@ -117,6 +117,10 @@ public:
     return holding_;
   }
 
+  /// Channels of this process that keep their record buffers now (for
+  /// tests and diagnostics).
+  static size_t channels_holding_buffers();
+
   /// Reads and writes (a request and its reply are two) that make a
   /// channel busy: since it last released its buffers, and per check.
   static constexpr uint32_t busy_activity = 16;
@@ -144,14 +148,12 @@ private:
 
   std::shared_ptr<const tls_context> ctx_;
   ssl_st* ssl_ = nullptr;
-  /// The input: a BIO over `view_`, the bytes of the current `feed`
+  /// What OpenSSL's input BIO reads: the bytes of the current `feed`
   /// (channel_bios.hpp).
-  bio_st* in_ = nullptr;
   input_view view_;
-  /// The output: a BIO that appends to `output_`, which `take_output`
-  /// empties, and replaces when a burst left it large, so that an idle
-  /// session keeps no burst's memory.
-  bio_st* out_ = nullptr;
+  /// Where OpenSSL's output BIO appends; `take_output` empties it, and
+  /// replaces it when a burst left it large, so that an idle session keeps
+  /// no burst's memory.
   std::vector<char> output_;
   /// What the session wrote during the handshake.
   std::vector<char> held_;
