@@ -2,9 +2,14 @@
 // if another CAF version changes what pss relies on.
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,6 +26,7 @@
 
 #include "caf017/awaits_response.hpp"
 #include "caf017/basp_handoff.hpp"
+#include "caf017/listen_watch.hpp"
 #include "caf017/scheduler.hpp"
 #include "caf017/socket_handoff.hpp"
 #include "deadline.hpp"
@@ -99,18 +105,65 @@ caf::behavior adopting_echo(caf::io::broker* self, int read_size) {
   };
 }
 
-// Accepts on `fd` with a handing doorman and passes every socket on to
-// `next`, or drops it when `next` is invalid.
-caf::behavior handing_listener(caf::io::broker* self, int fd, caf::actor next) {
-  add_handing_doorman(self, fd);
+struct watching_listener_state {
+  std::unique_ptr<listen_watch> watch;
+  ~watching_listener_state() {
+    if (watch)
+      close_listen_watch(std::move(watch), nullptr);
+  }
+};
+
+using epoll_fd_atom = caf::atom_constant<caf::atom("t_epollfd")>;
+using pause_atom = caf::atom_constant<caf::atom("t_pause")>;
+
+// Accepts on `fd` (owned) through a listen watch and passes every socket on
+// to `next`, or drops it when `next` is invalid.
+caf::behavior
+watching_listener(caf::io::stateful_broker<watching_listener_state>* self,
+                  int fd, caf::actor next) {
+  auto& mpx
+      = dynamic_cast<caf::io::network::default_multiplexer&>(self->backend());
+  self->state.watch = std::make_unique<listen_watch>(mpx, fd, self);
+  self->state.watch->resume();
   return {
-      [self, next](accepted_socket_msg& msg) {
+      [self, next](const listen_ready_msg& msg) {
+        int accepted = ::accept4(msg.watch->fd(), nullptr, nullptr,
+                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (accepted < 0)
+          return;
+        auto sock = std::make_shared<handed_socket>(accepted);
         if (next)
-          self->send(next, std::move(msg.socket));
+          self->send(next, std::move(sock));
       },
-      [](const caf::io::new_connection_msg&) {},
-      [](const caf::io::acceptor_closed_msg&) {},
+      [self](epoll_fd_atom) {
+        auto& mpx = dynamic_cast<caf::io::network::default_multiplexer&>(
+            self->backend());
+        return epoll_fd_of(mpx);
+      },
+      [self](pause_atom, bool paused) {
+        if (paused)
+          self->state.watch->pause();
+        else
+          self->state.watch->resume();
+        return caf::ok_atom::value;
+      },
   };
+}
+
+// The events `fd` is registered for in the epoll set `epoll_fd` of this
+// process (from /proc), or 0 if it is not in it.
+uint32_t epoll_events_of(int epoll_fd, int fd) {
+  std::ifstream info{"/proc/self/fdinfo/" + std::to_string(epoll_fd)};
+  std::string line;
+  while (std::getline(info, line)) {
+    // "tfd:        7 events:       19 data: ..." (numbers padded).
+    int target = -1;
+    unsigned events = 0;
+    if (std::sscanf(line.c_str(), "tfd: %d events: %x", &target, &events) == 2
+        && target == fd)
+      return events;
+  }
+  return 0;
 }
 
 using fork_atom = caf::atom_constant<caf::atom("t_fork")>;
@@ -119,8 +172,8 @@ using closed_atom = caf::atom_constant<caf::atom("t_closed")>;
 
 // A forked broker: tells `report` when its behavior function ran and when
 // its connection closed.
-caf::behavior reporting_child(caf::io::broker* self,
-                              caf::io::connection_handle, caf::actor report) {
+caf::behavior reporting_child(caf::io::broker* self, caf::io::connection_handle,
+                              caf::actor report) {
   self->send(report, started_atom::value);
   return {
       [self, report](const caf::io::connection_closed_msg&) {
@@ -186,9 +239,8 @@ std::pair<int, int> own_thread_answers(caf::actor_system& home,
     for (int i = 0; i < asks; ++i) {
       self->send(asker, where_atom::value);
       self->receive([&](bool x) { own += x ? 1 : 0; },
-                    caf::after(std::chrono::seconds(10)) >> [] {
-                      FAIL("no answer from the teller");
-                    });
+                    caf::after(std::chrono::seconds(10)) >>
+                        [] { FAIL("no answer from the teller"); });
     }
     self->send_exit(asker, caf::exit_reason::user_shutdown);
     return own;
@@ -197,14 +249,13 @@ std::pair<int, int> own_thread_answers(caf::actor_system& home,
   std::pair<int, int> result;
   {
     caf::scoped_actor self{home};
-    result.first = count(home.middleman().spawn_broker(
-                             place_asker<caf::io::broker>, teller,
-                             caf::actor{self}),
-                         self);
-    result.second =
-        count(home.spawn(place_asker<caf::event_based_actor>, teller,
-                         caf::actor{self}),
-              self);
+    result.first
+        = count(home.middleman().spawn_broker(place_asker<caf::io::broker>,
+                                              teller, caf::actor{self}),
+                self);
+    result.second = count(home.spawn(place_asker<caf::event_based_actor>,
+                                     teller, caf::actor{self}),
+                          self);
   }
   caf::anon_send_exit(teller, caf::exit_reason::user_shutdown);
   return result;
@@ -284,8 +335,9 @@ TEST_CASE("a pss actor system's clock is the tracking clock and still times "
   self->send_exit(silent, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("a handing doorman hands accepted sockets to a broker of another "
-          "actor system, which reads and writes them there") {
+TEST_CASE("a listen watch wakes its broker for each client, outside CAF's "
+          "registrations, and sockets accepted there are read by a broker "
+          "of another actor system") {
   test_node home;
   test_node other;
   auto home_baseline = sockets_in_loop(home.sys);
@@ -297,7 +349,7 @@ TEST_CASE("a handing doorman hands accepted sockets to a broker of another "
   auto sock = open_listen_socket("127.0.0.1", 0);
   REQUIRE(sock);
   auto listener
-      = home.sys.middleman().spawn_broker(handing_listener, sock->fd, echo);
+      = home.sys.middleman().spawn_broker(watching_listener, sock->fd, echo);
   {
     loopback_client c1{sock->port};
     loopback_client c2{sock->port};
@@ -305,29 +357,64 @@ TEST_CASE("a handing doorman hands accepted sockets to a broker of another "
     REQUIRE(c2.send("two"));
     CHECK(c1.receive(3) == "one");
     CHECK(c2.receive(3) == "two");
-    // The connections are in the other system's loop; the home loop holds
-    // only the listening socket.
+    // The connections are in the other system's loop; the watch is in the
+    // home loop's epoll set but not among CAF's sockets.
     CHECK(sockets_in_loop(other.sys) == other_baseline + 2);
-    CHECK(sockets_in_loop(home.sys) == home_baseline + 1);
+    CHECK(sockets_in_loop(home.sys) == home_baseline);
   }
   caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
-  CHECK(poll_until([&] { return sockets_in_loop(home.sys) == home_baseline; }));
   CHECK(
       poll_until([&] { return sockets_in_loop(other.sys) == other_baseline; }));
 }
 
-TEST_CASE("a handed socket that nobody adopts is closed") {
+TEST_CASE("a listen watch is registered with EPOLLEXCLUSIVE in its CAF "
+          "multiplexer's epoll set, leaves it when paused and closes its "
+          "socket when it ends") {
   test_node home;
   auto sock = open_listen_socket("127.0.0.1", 0);
   REQUIRE(sock);
-  auto listener = home.sys.middleman().spawn_broker(handing_listener, sock->fd,
+  auto listener = home.sys.middleman().spawn_broker(watching_listener, sock->fd,
                                                     caf::actor{});
-  loopback_client client{sock->port};
-  REQUIRE(client.send("x"));
-  // The listener drops the message, and with it the only owner.
-  CHECK(client.wait_closed());
+  caf::scoped_actor self{home.sys};
+  int epoll_fd = -1;
+  self->request(listener, caf::infinite, epoll_fd_atom::value)
+      .receive([&](int fd) { epoll_fd = fd; }, [](caf::error&) {});
+  // The descriptor CAF's multiplexer reads is the epoll set it waits on.
+  REQUIRE(epoll_fd >= 0);
+  auto events = epoll_events_of(epoll_fd, sock->fd);
+  CHECK((events & EPOLLIN) != 0);
+  CHECK((events & EPOLLEXCLUSIVE) != 0);
+  auto pause = [&](bool paused) {
+    bool done = false;
+    self->request(listener, caf::infinite, pause_atom::value, paused)
+        .receive([&](caf::ok_atom) { done = true; }, [](caf::error&) {});
+    return done;
+  };
+  REQUIRE(pause(true));
+  CHECK(epoll_events_of(epoll_fd, sock->fd) == 0);
+  REQUIRE(pause(false));
+  CHECK((epoll_events_of(epoll_fd, sock->fd) & EPOLLEXCLUSIVE) != 0);
+  // A client the listener drops is closed with the only owner.
+  {
+    loopback_client client{sock->port};
+    REQUIRE(client.send("x"));
+    CHECK(client.wait_closed());
+  }
+  // The watch owns the listening socket: its end closes it, and the port
+  // refuses clients.
   caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
+  CHECK(poll_until([&] {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(sock->port);
+    bool refused
+        = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0;
+    ::close(fd);
+    return refused;
+  }));
 }
 
 TEST_CASE("a handed socket released to its adopter stays open and one never "
@@ -353,8 +440,8 @@ TEST_CASE("a broker forked between two polls runs its behavior before the "
   // close reached no behavior and the behavior ran after the broker ended.
   test_node node;
   caf::scoped_actor report{node.sys};
-  auto forker = node.sys.middleman().spawn_broker(late_forker,
-                                                  caf::actor{report});
+  auto forker
+      = node.sys.middleman().spawn_broker(late_forker, caf::actor{report});
   auto [server_fd, client_fd] = loopback_pair();
   REQUIRE(server_fd >= 0);
   // The peer is gone before the socket reaches the loop.
@@ -365,9 +452,9 @@ TEST_CASE("a broker forked between two polls runs its behavior before the "
     report->receive([&](started_atom) { seen.push_back(started_atom::value); },
                     [&](closed_atom) { seen.push_back(closed_atom::value); },
                     caf::after(std::chrono::seconds(10)) >> [] {});
-  CHECK(seen
-        == std::vector<caf::atom_value>{started_atom::value,
-                                        closed_atom::value});
+  CHECK(
+      seen
+      == std::vector<caf::atom_value>{started_atom::value, closed_atom::value});
   caf::anon_send_exit(forker, caf::exit_reason::user_shutdown);
 }
 

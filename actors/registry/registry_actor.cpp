@@ -303,11 +303,10 @@ registry_actor::behavior_type registry_impl(registry_self self,
         std::vector<server_info> result;
         for (auto& kvp : self->state.by_name) {
           auto& entry = kvp.second;
-          result.push_back(
-              server_info{entry.server, kvp.first, entry.port,
-                          entry.counters->num.load(std::memory_order_relaxed),
-                          entry.counters->max.load(std::memory_order_relaxed),
-                          entry.packet});
+          result.push_back(server_info{
+              entry.server, kvp.first, entry.port, entry.counters->sessions(),
+              entry.counters->max.load(std::memory_order_relaxed),
+              entry.packet});
         }
         return result;
       },

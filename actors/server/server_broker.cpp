@@ -1,5 +1,7 @@
 #include "server/server_broker.hpp"
 
+#include <unistd.h>
+
 #include <caf/exit_reason.hpp>
 #include <caf/io/receive_policy.hpp>
 #include <caf/send.hpp>
@@ -16,7 +18,13 @@ namespace pss {
 namespace server {
 
 int32_t session_count(const server_state& st) {
-  return static_cast<int32_t>(st.children.size() + st.handed.size());
+  if (st.share)
+    return st.share->slots.num();
+  return static_cast<int32_t>(st.children.size());
+}
+
+bool no_sessions(const server_state& st) {
+  return session_count(st) == 0 && st.children.empty();
 }
 
 bool may_serve(const server_state& st) {
@@ -46,10 +54,9 @@ void note_descriptor(server_broker* self, int fd) {
 
 namespace {
 
-// Logs an unclean end, adds the session to the totals and frees its place
-// on its host.
+// Logs an unclean end and adds the session to the totals.
 void count_end(server_broker* self, const caf::actor& session,
-               const std::string& peer, const session_stats& stats, int host,
+               const std::string& peer, const session_stats& stats,
                const caf::error& reason) {
   auto& st = self->state;
   if (!is_clean_exit(reason) && reason != caf::exit_reason::user_shutdown)
@@ -65,32 +72,18 @@ void count_end(server_broker* self, const caf::actor& session,
         "session " + std::to_string(session.id()) + " (" + peer
             + ") ended: " + describe(reason));
   st.tally.ended(reason, stats.read());
-  if (host >= 0)
-    --st.hosts[static_cast<size_t>(host)].load;
 }
 
 } // namespace
 
 void end_child(server_broker* self, uint64_t key, const caf::error& reason) {
   auto& st = self->state;
-  if (auto i = st.children.find(key); i != st.children.end()) {
-    auto& rec = i->second;
-    count_end(self, rec.session, rec.peer, *rec.stats, rec.host, reason);
-    st.children.erase(i);
-  } else if (auto h = st.handed.find(key); h != st.handed.end()) {
-    // A hosted session the server never looked at: its host published it
-    // before it could end.
-    auto& rec = h->second;
-    auto& cell = *rec.cell;
-    count_end(self, cell.session(), cell.peer(), cell.stats(), rec.host,
-              reason);
-    st.handed.erase(h);
-    // Waiting `children` requests count on sessions whose hosts tell of
-    // them before their end; asking again costs nothing when none wait.
-    answer_children_waiters(self);
-  } else {
+  auto i = st.children.find(key);
+  if (i == st.children.end())
     return;
-  }
+  auto& rec = i->second;
+  count_end(self, rec.session, rec.peer, *rec.stats, reason);
+  st.children.erase(i);
   // A descriptor was freed: if accepting was paused for lack of them, try.
   st.watchdog.retry_now();
   publish_counts(st);
@@ -116,8 +109,14 @@ using server::update_accepting;
 void watch_accepting(server_broker* self) {
   auto& st = self->state;
   st.descriptor_limit = descriptor_limit();
-  auto queued = accept_queue_length(static_cast<int>(st.doorman.id()));
-  if (take_accept_failure(self, st.doorman)) {
+  // The hosts' news wait for this timer unless the server asked for them
+  // (or they pile up): they feed the watchdog as accepts here do.
+  server::collect_news(self);
+  if (st.share)
+    st.share->descriptor_limit.store(st.descriptor_limit);
+  auto queued = accept_queue_length(server::listen_fd_of(st));
+  if (st.doorman != caf::io::accept_handle{}
+      && take_accept_failure(self, st.doorman)) {
     // The doorman left the loop by itself at a failed accept.
     st.gate.paused_by_socket();
     if (!st.watchdog.in_shortage())
@@ -188,6 +187,10 @@ void on_session_down(server_broker* self, const caf::down_msg& msg) {
 
 namespace server {
 
+int listen_fd_of(const server_state& st) {
+  return st.share ? st.listen_fd : static_cast<int>(st.doorman.id());
+}
+
 void update_accepting(server_broker* self) {
   auto& st = self->state;
   while (may_serve(st) && !st.waiting.empty()) {
@@ -195,17 +198,22 @@ void update_accepting(server_broker* self) {
     st.waiting.pop_front();
     start_session(self, hdl);
   }
-  serve_waiting_sockets(self);
   publish_counts(st);
-  auto accepting = may_serve(st) && !st.watchdog.paused();
+  // With session hosts the count is theirs to check at each accept: here
+  // only whether to accept at all.
+  auto accepting
+      = (st.share ? !st.suspended && !st.drain && !st.ending() : may_serve(st))
+        && !st.watchdog.paused();
   // In a shortage, a retry is worth an accept only with descriptors to
   // spare: asking the kernel costs two system calls, a failed accept one,
-  // but a failed accept takes the doorman out of the loop again (and a
+  // but a failed accept takes the acceptor out of the loop again (and a
   // success would eat the reserve).
   if (accepting && st.watchdog.in_shortage())
-    accepting = descriptors_to_spare(static_cast<int>(st.doorman.id()),
-                                     st.descriptor_limit);
-  st.gate.set_active(accepting);
+    accepting = descriptors_to_spare(listen_fd_of(st), st.descriptor_limit);
+  if (st.share)
+    update_host_accepting(self, accepting);
+  else
+    st.gate.set_active(accepting);
 }
 
 } // namespace server
@@ -213,6 +221,12 @@ void update_accepting(server_broker* self) {
 server_state::~server_state() {
   for (auto& entry : children)
     caf::anon_send_exit(entry.second.session, caf::exit_reason::user_shutdown);
+  // A server killed without its end (its hosts close their copies when
+  // they see it gone).
+  if (listen_fd >= 0)
+    ::close(listen_fd);
+  if (share)
+    share->take_news();
 }
 
 caf::behavior cold_start(server_broker* self, cold_start_args args) {
@@ -236,15 +250,15 @@ caf::behavior cold_start(server_broker* self, cold_start_args args) {
   st.parent = std::move(args.parent);
   // Accepted connections inherit these from the listening socket.
   tune_listener(args.listen_fd, args.options.nodelay, args.options.keepalive);
-  // With session hosts the doorman hands accepted sockets over instead of
-  // reading them here (docs/io-threads.md); without, today's doorman.
-  for (auto& host : args.hosts) {
-    st.hosts.push_back(host_slot{host, 0});
-    self->monitor(host);
+  // With session hosts they accept, each on its own I/O thread, and the
+  // server has no doorman (docs/io-threads.md); without, a doorman here.
+  if (args.hosts.empty()) {
+    st.doorman = add_direct_doorman(self, args.listen_fd);
+    st.gate.init(self, st.doorman, true);
+  } else {
+    st.gate.init(self, st.doorman, false);
+    server::start_hosts(self, args.listen_fd, args.hosts);
   }
-  st.doorman = st.hosts.empty() ? add_direct_doorman(self, args.listen_fd)
-                                : add_handing_doorman(self, args.listen_fd);
-  st.gate.init(self, st.doorman, true);
   publish_counts(st);
   if (st.parent)
     self->monitor(st.parent);
@@ -292,7 +306,8 @@ caf::behavior cold_start(server_broker* self, cold_start_args args) {
       [self](settle_atom) { self->state.gate.on_settled(); },
       [self](watch_atom) { watch_accepting(self); },
   };
-  return life.or_else(server::handoff(self)).or_else(server::operations(self));
+  return life.or_else(server::host_messages(self))
+      .or_else(server::operations(self));
 }
 
 } // namespace pss

@@ -15,8 +15,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "caf017/servant_gate.hpp"
-#include "caf017/socket_handoff.hpp"
-#include "host/handoff_cell.hpp"
+#include "host/accept_share.hpp"
 #include "pss/options.hpp"
 #include "pss/server_info.hpp"
 #include "server/accept_watchdog.hpp"
@@ -31,6 +30,16 @@ namespace pss {
 struct server_counters {
   std::atomic<int32_t> num{0};
   std::atomic<int32_t> max{0};
+  /// With session hosts, whose sessions start and end without telling the
+  /// server at once: their live count (set once, by `std::atomic_store`).
+  std::shared_ptr<const accept_share> share;
+
+  /// Sessions running now.
+  int32_t sessions() const {
+    if (auto shared = std::atomic_load(&share))
+      return shared->slots.num();
+    return num.load(std::memory_order_relaxed);
+  }
 };
 
 /// Everything the original's cold_start/7 took, plus the listening socket
@@ -77,21 +86,10 @@ struct child_record {
 /// A session host of another I/O thread, as a server uses it.
 struct host_slot {
   caf::actor host;
-  /// This server's sessions there, running or on their way.
-  int32_t load = 0;
-  /// False once the host ended (only at the node's end): never picked.
+  /// False once the host ended (only at the node's end).
   bool alive = true;
-};
-
-/// A socket handed to a session host whose session the server has not
-/// looked at yet (it needs its handle only for `children` and a drain's
-/// timeout: docs/io-threads.md).
-struct handoff_record {
-  /// Index of the host in `server_state::hosts`.
-  int host = -1;
-  std::chrono::steady_clock::time_point started;
-  /// Shared with the host: the session's counters, handle and peer.
-  std::shared_ptr<handoff_cell> cell;
+  /// Asked to close its copy of the listening socket, not done yet.
+  bool unlistening = false;
 };
 
 /// A drain in progress: who waits for its report and what it counted.
@@ -108,6 +106,12 @@ struct server_state {
   /// Stops every session still running, whatever ended the server.
   ~server_state();
 
+  /// Whether the server is on its way out (its hosts may still be closing
+  /// their copies of the listening socket).
+  bool ending() const {
+    return gate.quitting() || unlisten_pending >= 0;
+  }
+
   std::shared_ptr<session_config> config;
   std::shared_ptr<server_counters> counters;
   caf::io::accept_handle doorman;
@@ -118,24 +122,27 @@ struct server_state {
   uint16_t port = 0;
   int32_t max = 1;
   caf::actor parent;
-  /// Running sessions: by actor id when forked here, by ticket when
-  /// hosted on another I/O thread (actor ids repeat across actor systems).
+  /// Running sessions: by actor id when forked here, by their host's
+  /// ticket when hosted on another I/O thread (actor ids repeat across
+  /// actor systems).
   std::unordered_map<uint64_t, child_record> children;
-  /// Session hosts (empty: sessions run on this thread, as with one I/O
-  /// thread).
+  /// Session hosts that accept for this server and run its sessions
+  /// (empty: the server accepts and runs them on its own thread).
   std::vector<host_slot> hosts;
-  /// Next host to try first among the least loaded.
-  size_t next_host = 0;
-  /// Sessions handed to a host and not moved to `children` yet, by ticket
-  /// (most hosted sessions stay here for life). They count in Num.
-  std::unordered_map<uint64_t, handoff_record> handed;
-  /// The last ticket given.
-  uint64_t last_ticket = 0;
-  /// `children` requests that wait for the sockets in flight when they
-  /// came (so that a session counted in `status` is also listed): the last
-  /// ticket then, and the caller.
-  std::vector<
-      std::pair<uint64_t, caf::typed_response_promise<std::vector<child_info>>>>
+  /// With session hosts: what the server shares with them (the count
+  /// against Max, the configuration of new sessions, their news).
+  std::shared_ptr<accept_share> share;
+  /// With session hosts: the listening socket (each host listens on a
+  /// duplicate; the server has no doorman).
+  int listen_fd = -1;
+  /// Hosts yet to close their copy of the listening socket before the
+  /// server may end (-1: not ending).
+  int unlisten_pending = -1;
+  /// Why the server ends, kept while hosts close their copies.
+  caf::error end_reason;
+  /// `children` requests that wait for the hosts' turns in progress (a
+  /// session counted in `status` but not yet in the news).
+  std::vector<caf::typed_response_promise<std::vector<child_info>>>
       children_waiters;
   /// Totals since start, for `info`.
   server_tally tally;
@@ -151,9 +158,6 @@ struct server_state {
   /// Connections accepted while every slot was taken (the doorman is halted
   /// at Max, so this only holds the odd straggler); served in order.
   std::deque<caf::io::connection_handle> waiting;
-  /// The same for a server with session hosts: accepted sockets in no
-  /// multiplexer yet (closed if dropped).
-  std::deque<handed_socket_ptr> waiting_sockets;
 };
 
 /// A managed server: a broker that owns the listening socket.
@@ -167,7 +171,8 @@ caf::behavior cold_start(server_broker* self, cold_start_args args);
 /// (server_operations.cpp) share.
 namespace server {
 
-/// Sessions running now, or on their way to another I/O thread.
+/// Sessions running now (with session hosts: counted against Max, which
+/// includes those being accepted).
 int32_t session_count(const server_state& st);
 
 /// Whether a free slot may serve a connection now.
@@ -181,29 +186,44 @@ void note_descriptor(server_broker* self, int fd);
 /// frees its slot and accepts again if it may.
 void end_child(server_broker* self, uint64_t key, const caf::error& reason);
 
-/// Hands an accepted socket to the least loaded session host, or holds
-/// it while no slot is free (servers with session hosts).
-void on_accepted_socket(server_broker* self, handed_socket_ptr sock);
-
-/// Serves held sockets while slots are free (servers with session hosts).
-void serve_waiting_sockets(server_broker* self);
-
 /// The running sessions, by id.
 std::vector<child_info> list_children(const server_state& st);
 
-/// Moves every handed session its host published to `children`, and asks
-/// the hosts of the others to tell when they do (`handoff_cell`).
-void collect_handed(server_broker* self);
+/// Whether no session runs any more (none counted, none recorded).
+bool no_sessions(const server_state& st);
 
-/// Answers the `children` requests that waited for sessions now published
-/// (all of them with `all`: the server ends).
+/// With session hosts: starts them listening on duplicates of the
+/// listening socket.
+void start_hosts(server_broker* self, int listen_fd,
+                 const std::vector<caf::actor>& hosts);
+
+/// With session hosts: moves the news they queued into the server's
+/// records (sessions started, sessions ended).
+void collect_news(server_broker* self);
+
+/// With session hosts: opens or closes their accepting and sets Max, and
+/// wakes the hosts that paused if a slot is free.
+void update_host_accepting(server_broker* self, bool accepting);
+
+/// Answers the `children` requests that waited for the hosts (all of
+/// them with `all`: the server ends).
 void answer_children_waiters(server_broker* self, bool all = false);
 
-/// The messages of session hosts: adopted sockets, ended sessions.
-caf::message_handler handoff(server_broker* self);
+/// With session hosts: a `children` request, answered now or once every
+/// host finished its turn in progress.
+caf::result<std::vector<child_info>> hosted_children(server_broker* self);
+
+/// With session hosts: stops them listening, then ends the server.
+void end_with_hosts(server_broker* self, caf::error reason);
+
+/// The messages of session hosts: news, failed accepts, closed copies.
+caf::message_handler host_messages(server_broker* self);
 
 /// Handles the end of a session host; false if `msg` is about another actor.
 bool on_host_down(server_broker* self, const caf::down_msg& msg);
+
+/// The listening socket (the doorman's, or the one kept for the hosts).
+int listen_fd_of(const server_state& st);
 
 /// Tells the registry's counters (for `servers` lists) the new Num/Max.
 void publish_counts(server_state& st);

@@ -61,9 +61,8 @@ namespace {
 // Clients connected but not served: the odd straggler the server holds
 // plus those in the kernel's listen backlog.
 int32_t waiting_clients(const server_state& st) {
-  auto queued = accept_queue_length(static_cast<int>(st.doorman.id()));
-  return static_cast<int32_t>(st.waiting.size() + st.waiting_sockets.size()
-                              + queued);
+  auto queued = accept_queue_length(listen_fd_of(st));
+  return static_cast<int32_t>(st.waiting.size() + queued);
 }
 
 // The totals of ended sessions plus the live ones' traffic so far.
@@ -77,8 +76,6 @@ server_totals make_totals(const server_state& st) {
   result.waiting = waiting_clients(st);
   for (auto& entry : st.children)
     server_tally::add_traffic(result, entry.second.stats->read());
-  for (auto& entry : st.handed)
-    server_tally::add_traffic(result, entry.second.cell->stats().read());
   result.suspended = st.suspended;
   result.draining = static_cast<bool>(st.drain);
   return result;
@@ -118,6 +115,8 @@ caf::ok_atom reload_tls(server_broker* self, tls_context_ptr tls) {
   auto cfg = std::make_shared<session_config>(*st.config);
   cfg->tls = std::move(tls);
   st.config = std::move(cfg);
+  if (st.share)
+    st.share->set_config(st.config);
   log(log_level::info, st.config->server_name,
       "TLS files loaded again: new handshakes use them");
   return caf::ok_atom::value;
@@ -129,7 +128,7 @@ void finish_drain(server_broker* self) {
 
 caf::result<drain_report> drain(server_broker* self, uint32_t timeout_ms) {
   auto& st = self->state;
-  if (st.gate.quitting())
+  if (st.ending())
     return drain_report{};
   auto rp = self->make_response_promise<drain_report>();
   if (st.drain) {
@@ -139,18 +138,22 @@ caf::result<drain_report> drain(server_broker* self, uint32_t timeout_ms) {
   }
   st.drain = drain_state{};
   st.drain->waiters.push_back(rp);
-  st.drain->report.unserved = st.waiting.size() + st.waiting_sockets.size();
+  st.drain->report.unserved = st.waiting.size();
   // Connections that never got a slot are not sessions to wait for; those
   // in the backlog are refused when the listening socket closes.
   for (auto hdl : st.waiting)
     self->close(hdl);
   st.waiting.clear();
-  st.waiting_sockets.clear();
+  // With session hosts: be told of every session's end from now on, then
+  // count (the order that misses none).
+  if (st.share)
+    st.share->want_news(true);
   update_accepting(self);
+  collect_news(self);
   log(log_level::info, st.config->server_name,
       "draining " + std::to_string(session_count(st)) + " sessions, timeout "
           + std::to_string(timeout_ms) + " ms");
-  if (session_count(st) == 0)
+  if (no_sessions(st))
     finish_drain(self);
   else
     self->delayed_send(self, std::chrono::milliseconds(timeout_ms),
@@ -162,16 +165,15 @@ void on_drain_timeout(server_broker* self) {
   auto& st = self->state;
   if (!st.drain || st.drain->timed_out)
     return;
+  collect_news(self);
   st.drain->timed_out = true;
   st.drain->report.closed = static_cast<uint64_t>(session_count(st));
   log(log_level::info, st.config->server_name,
       "drain timeout: closing " + std::to_string(session_count(st))
           + " sessions");
+  // Sessions whose news comes later get theirs then (add_child).
   for (auto& entry : st.children)
     self->send_exit(entry.second.session, caf::exit_reason::user_shutdown);
-  // Hosted sessions get theirs as they move to `children`: those published
-  // now at once, the others when their hosts publish them.
-  collect_handed(self);
 }
 
 } // namespace
@@ -180,12 +182,14 @@ void on_drained_session(server_broker* self) {
   auto& st = self->state;
   if (!st.drain->timed_out)
     ++st.drain->report.ended;
-  if (session_count(st) == 0)
+  if (no_sessions(st))
     finish_drain(self);
 }
 
 void quit(server_broker* self, caf::error reason) {
   auto& st = self->state;
+  if (st.ending())
+    return;
   if (st.drain) {
     // Stopped (or timed out) before the last session ended: the sessions
     // left are closed with the server.
@@ -201,8 +205,12 @@ void quit(server_broker* self, caf::error reason) {
       rp.deliver(report);
     st.drain->waiters.clear();
   }
-  answer_children_waiters(self, true);
-  st.gate.quit(std::move(reason));
+  if (st.share) {
+    answer_children_waiters(self, true);
+    end_with_hosts(self, std::move(reason));
+  } else {
+    st.gate.quit(std::move(reason));
+  }
 }
 
 caf::message_handler operations(server_broker* self) {
@@ -212,20 +220,15 @@ caf::message_handler operations(server_broker* self) {
         return status{session_count(st), st.max};
       },
       [self](children_atom) -> caf::result<std::vector<child_info>> {
-        auto& st = self->state;
-        collect_handed(self);
-        if (st.handed.empty() && st.children_waiters.empty())
-          return list_children(st);
-        // Sessions on their way to another I/O thread count in `status`:
-        // list them too, once their hosts published them (microseconds).
-        // This look may have made earlier waiters ready as well.
-        auto rp = self->make_response_promise<std::vector<child_info>>();
-        st.children_waiters.emplace_back(st.last_ticket, rp);
-        answer_children_waiters(self);
-        return rp;
+        if (self->state.share)
+          return hosted_children(self);
+        return list_children(self->state);
       },
       [self](port_atom) { return self->state.port; },
-      [self](info_atom) { return make_totals(self->state); },
+      [self](info_atom) {
+        collect_news(self);
+        return make_totals(self->state);
+      },
       [self](set_max_atom, int32_t max) { return set_max(self, max); },
       [self](suspend_atom) { return set_suspended(self, true); },
       [self](resume_atom) { return set_suspended(self, false); },
