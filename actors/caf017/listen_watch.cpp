@@ -69,14 +69,12 @@ void listen_watch::step_back() {
   }
 }
 
-void listen_watch::handle_event(caf::io::network::operation op) {
-  // A paused watch can still be in this turn's events: nothing to do.
+void listen_watch::handle_event(caf::io::network::operation) {
+  // A paused watch can still be in this turn's events: nothing to do. An
+  // error on the socket (it was shut down) goes to the broker as well:
+  // its accept finds the reason, and it pauses the watch.
   if (!listening_)
     return;
-  // An error on a listening socket (it was shut down) makes it readable
-  // for good: stop, and let the broker's accept find the reason.
-  if (op == caf::io::network::operation::propagate_error)
-    pause();
   // As CAF's doorman does with a new connection: hold the broker while
   // its handler runs, activate it with the message in this loop turn. A
   // broker that CAF does not run any more drops it.

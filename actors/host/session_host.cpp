@@ -148,7 +148,7 @@ bool out_of_descriptors(int err) {
 // slots are free, each after taking its slot.
 void on_listen_ready(session_host* self, listen_watch* watch) {
   auto* l = find_listener(self, watch);
-  if (l == nullptr || !l->watch || !l->watch->listening())
+  if (l == nullptr || !l->watch)
     return;
   auto& slots = l->share->slots;
   bool accepted = false;
